@@ -1,0 +1,54 @@
+# ims_medsec: top-level build.  See README.md.
+#
+#   make          install missing Debian packages, build everything
+#   make test     build, then run unit, fuzz-smoke and real-process tests
+#   make demo     run a real e2ae call through Kamailio and rtpengine
+#   make fuzz     run every libFuzzer harness for FUZZ_SECONDS each
+
+BUILD := $(abspath build)
+DEPS := $(abspath .deps)
+KSRC := $(DEPS)/kamailio
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+
+export BUILD_DIR := $(BUILD)
+export RNGCTL := $(BUILD)/bin/rngctl
+export FREEPORT := $(BUILD)/bin/freeport
+export MEDSEC_MODULE := $(abspath modules/ims_medsec/ims_medsec.so)
+
+all: build
+
+# Always run: the script checks what is missing and returns at once when
+# nothing is.
+deps:
+	@scripts/setup-deps.sh $(DEPS)
+
+build: deps
+	@$(MAKE) --no-print-directory -C rtpengine-ng O=$(BUILD) all tests
+	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC) \
+		RNG_LIB=$(BUILD)/lib/librtpengine-ng.a
+	@mkdir -p $(BUILD)/bin
+	@$(CC) -O2 -Wall -o $(FREEPORT) test/tools/freeport.c
+
+fuzz-build: deps
+	@$(MAKE) --no-print-directory -C rtpengine-ng O=$(BUILD) fuzz-build
+
+test: build fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh $(BUILD)/fuzz smoke
+	@test/run.sh
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(BUILD)/fuzz long
+
+demo: build
+	@scripts/demo.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC) clean \
+		>/dev/null 2>&1 || true
+
+.PHONY: all deps build fuzz-build test fuzz demo format clean
