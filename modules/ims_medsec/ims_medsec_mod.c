@@ -1,0 +1,145 @@
+/*
+ * ims_medsec: 3GPP e2ae media security (TS 33.328, SDES) for a Kamailio
+ * P-CSCF, with rtpengine as the IMS Access Gateway.
+ *
+ * This file only wires the module into Kamailio: exports, init and the cfg
+ * wrappers.  The logic lives in one file per concern (medsec_*.c).
+ */
+#include "core/sr_module.h"
+#include "core/dprint.h"
+#include "core/mod_fix.h"
+#include "core/kemi.h"
+#include "core/timer.h"
+
+#include "medsec_agw.h"
+#include "medsec_session.h"
+
+MODULE_VERSION
+
+static int mod_init(void);
+static int child_init(int rank);
+static void mod_destroy(void);
+
+static int w_medsec_offer(sip_msg_t *msg, char *p1, char *p2);
+static int w_medsec_answer(sip_msg_t *msg, char *p1, char *p2);
+static int w_medsec_delete(sip_msg_t *msg, char *p1, char *p2);
+
+static int medsec_session_table_size = 4096;
+
+/* clang-format off */
+static cmd_export_t cmds[] = {
+	{"medsec_offer", (cmd_function)w_medsec_offer, 0, 0, 0, ANY_ROUTE},
+	{"medsec_answer", (cmd_function)w_medsec_answer, 0, 0, 0, ANY_ROUTE},
+	{"medsec_delete", (cmd_function)w_medsec_delete, 0, 0, 0, ANY_ROUTE},
+	{0, 0, 0, 0, 0, 0}
+};
+
+static param_export_t params[] = {
+	{"rtpengine_sock", PARAM_STRING | USE_FUNC_PARAM,
+		(void *)medsec_agw_add_node},
+	{"ng_timeout_ms", PARAM_INT, &medsec_ng_timeout_ms},
+	{"ng_retries", PARAM_INT, &medsec_ng_retries},
+	{"ng_recheck_s", PARAM_INT, &medsec_ng_recheck_s},
+	{"session_timeout", PARAM_INT, &medsec_session_timeout},
+	{"session_table_size", PARAM_INT, &medsec_session_table_size},
+	{0, 0, 0}
+};
+
+struct module_exports exports = {
+	"ims_medsec",
+	DEFAULT_DLFLAGS,
+	cmds,
+	params,
+	0,			/* RPC methods */
+	0,			/* pseudo-variables */
+	0,			/* response handling */
+	mod_init,
+	child_init,
+	mod_destroy
+};
+/* clang-format on */
+
+static int mod_init(void)
+{
+	if(medsec_agw_check_config() < 0)
+		return -1;
+	if(medsec_session_timeout < 60 || medsec_session_table_size < 16) {
+		LM_ERR("session_timeout must be >= 60, session_table_size >= 16\n");
+		return -1;
+	}
+	if(medsec_session_init((unsigned int)medsec_session_table_size) < 0)
+		return -1;
+	if(register_timer(medsec_session_expire, 0, 60) < 0) {
+		LM_ERR("cannot register the session timer\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int child_init(int rank)
+{
+	return medsec_agw_child_init(rank);
+}
+
+static void mod_destroy(void)
+{
+	medsec_agw_destroy();
+	medsec_session_destroy();
+}
+
+static int ki_medsec_offer(sip_msg_t *msg)
+{
+	return medsec_agw_offer(msg);
+}
+
+static int ki_medsec_answer(sip_msg_t *msg)
+{
+	return medsec_agw_answer(msg);
+}
+
+static int ki_medsec_delete(sip_msg_t *msg)
+{
+	return medsec_agw_delete(msg);
+}
+
+static int w_medsec_offer(sip_msg_t *msg, char *p1, char *p2)
+{
+	return ki_medsec_offer(msg);
+}
+
+static int w_medsec_answer(sip_msg_t *msg, char *p1, char *p2)
+{
+	return ki_medsec_answer(msg);
+}
+
+static int w_medsec_delete(sip_msg_t *msg, char *p1, char *p2)
+{
+	return ki_medsec_delete(msg);
+}
+
+/* clang-format off */
+static sr_kemi_t sr_kemi_ims_medsec_exports[] = {
+	{ str_init("ims_medsec"), str_init("medsec_offer"),
+		SR_KEMIP_INT, ki_medsec_offer,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("ims_medsec"), str_init("medsec_answer"),
+		SR_KEMIP_INT, ki_medsec_answer,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("ims_medsec"), str_init("medsec_delete"),
+		SR_KEMIP_INT, ki_medsec_delete,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
+};
+/* clang-format on */
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	sr_kemi_modules_add(sr_kemi_ims_medsec_exports);
+	return 0;
+}

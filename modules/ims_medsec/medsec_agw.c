@@ -1,0 +1,306 @@
+/*
+ * ims_medsec: driving rtpengine through the rtpengine-ng client.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dprint.h"
+#include "core/mem/mem.h"
+#include "core/ut.h"
+
+#include "rtpengine-ng/rng.h"
+
+#include "medsec_agw.h"
+#include "medsec_session.h"
+#include "medsec_sip.h"
+
+#define MEDSEC_MAX_NODES 16
+#define MEDSEC_NODE_URI_MAX 80
+
+int medsec_ng_timeout_ms = 500;
+int medsec_ng_retries = 2;
+int medsec_ng_recheck_s = 10;
+
+typedef struct medsec_node_cfg
+{
+	char uri[MEDSEC_NODE_URI_MAX];
+	unsigned int weight;
+} medsec_node_cfg_t;
+
+/* configured in the main process, inherited by every worker */
+static medsec_node_cfg_t _medsec_nodes[MEDSEC_MAX_NODES];
+static int _medsec_nnodes = 0;
+
+/* per process */
+static rng_client *_medsec_client = NULL;
+static char _medsec_req[RNG_MAX_MSG];
+
+int medsec_agw_add_node(modparam_t type, void *val)
+{
+	char *s = (char *)val, *eq;
+	size_t ulen;
+	unsigned long w = 1;
+	struct sockaddr_storage ss;
+
+	if(_medsec_nnodes >= MEDSEC_MAX_NODES) {
+		LM_ERR("too many rtpengine nodes (at most %d)\n", MEDSEC_MAX_NODES);
+		return -1;
+	}
+	eq = strchr(s, '=');
+	ulen = eq ? (size_t)(eq - s) : strlen(s);
+	if(eq) {
+		char *end;
+		w = strtoul(eq + 1, &end, 10);
+		if(*end != '\0' || w == 0 || w > 1000) {
+			LM_ERR("bad weight in rtpengine_sock '%s' (1-1000)\n", s);
+			return -1;
+		}
+	}
+	if(ulen == 0 || ulen >= MEDSEC_NODE_URI_MAX) {
+		LM_ERR("bad rtpengine_sock '%s'\n", s);
+		return -1;
+	}
+	memcpy(_medsec_nodes[_medsec_nnodes].uri, s, ulen);
+	_medsec_nodes[_medsec_nnodes].uri[ulen] = '\0';
+	_medsec_nodes[_medsec_nnodes].weight = (unsigned int)w;
+	(void)ss;
+	_medsec_nnodes++;
+	return 0;
+}
+
+int medsec_agw_check_config(void)
+{
+	int i;
+	rng_client *c;
+
+	if(_medsec_nnodes == 0) {
+		LM_ERR("no rtpengine node: set modparam rtpengine_sock\n");
+		return -1;
+	}
+	if(medsec_ng_timeout_ms < 10 || medsec_ng_retries < 0
+			|| medsec_ng_recheck_s < 1) {
+		LM_ERR("bad ng_timeout_ms, ng_retries or ng_recheck_s\n");
+		return -1;
+	}
+	/* validate every URI now, so that a typo stops the start-up */
+	c = rng_client_new(NULL, NULL);
+	if(c == NULL) {
+		LM_ERR("out of memory\n");
+		return -1;
+	}
+	for(i = 0; i < _medsec_nnodes; i++) {
+		int r = rng_client_add_node(c, _medsec_nodes[i].uri, 1);
+		if(r < 0) {
+			LM_ERR("bad rtpengine_sock '%s': %s\n", _medsec_nodes[i].uri,
+					rng_strerror(r));
+			rng_client_free(c);
+			return -1;
+		}
+	}
+	rng_client_free(c);
+	return 0;
+}
+
+static void *medsec_pkg_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return pkg_malloc(size);
+}
+
+static void medsec_pkg_free(void *ctx, void *ptr)
+{
+	(void)ctx;
+	pkg_free(ptr);
+}
+
+int medsec_agw_child_init(int rank)
+{
+	rng_allocator a = {medsec_pkg_alloc, medsec_pkg_free, NULL};
+	rng_conf conf;
+	int i;
+
+	if(rank == PROC_INIT)
+		return 0;
+	rng_conf_default(&conf);
+	conf.timeout_ms = (unsigned int)medsec_ng_timeout_ms;
+	conf.retries = (unsigned int)medsec_ng_retries;
+	conf.recheck_ms = (unsigned int)medsec_ng_recheck_s * 1000U;
+	_medsec_client = rng_client_new(&a, &conf);
+	if(_medsec_client == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	for(i = 0; i < _medsec_nnodes; i++) {
+		int r = rng_client_add_node(
+				_medsec_client, _medsec_nodes[i].uri, _medsec_nodes[i].weight);
+		if(r < 0) {
+			LM_ERR("cannot open rtpengine node '%s': %s\n",
+					_medsec_nodes[i].uri, rng_strerror(r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void medsec_agw_destroy(void)
+{
+	rng_client_free(_medsec_client);
+	_medsec_client = NULL;
+}
+
+static void enc_str(rng_benc *e, const char *key, const str *v)
+{
+	rng_benc_kv_str(e, key, v->s, (size_t)v->len);
+}
+
+/* Common request head: command and the call's identifiers. */
+static void enc_head(rng_benc *e, const char *cmd, const medsec_ids_t *ids,
+		int with_to_tag)
+{
+	rng_benc_init(e, _medsec_req, sizeof(_medsec_req));
+	rng_benc_dict(e);
+	rng_benc_kv_cstr(e, "command", cmd);
+	enc_str(e, "call-id", &ids->callid);
+	enc_str(e, "from-tag", &ids->from_tag);
+	if(with_to_tag && ids->to_tag.len > 0)
+		enc_str(e, "to-tag", &ids->to_tag);
+}
+
+/* Media flags shared by offer and answer. */
+static void enc_media_flags(rng_benc *e, const str *sdp)
+{
+	enc_str(e, "sdp", sdp);
+	rng_benc_kv_cstr(e, "ICE", "remove");
+	rng_benc_kv_cstr(e, "DTLS", "off");
+}
+
+/* Check a reply and log what the AGW said; returns MEDSEC_OK or an error. */
+static int check_reply(const char *cmd, const medsec_ids_t *ids, int node,
+		const rng_reply *rep, int want_sdp)
+{
+	if(rep->warning.s)
+		LM_WARN("rtpengine node %d warns on %s for call %.*s: %.*s\n", node,
+				cmd, ids->callid.len, ids->callid.s, (int)rep->warning.len,
+				rep->warning.s);
+	if(rep->result != RNG_RESULT_OK) {
+		LM_ERR("rtpengine node %d refused %s for call %.*s: %.*s\n", node,
+				cmd, ids->callid.len, ids->callid.s,
+				(int)(rep->error_reason.s ? rep->error_reason.len
+										  : rep->result_str.len),
+				rep->error_reason.s ? rep->error_reason.s : rep->result_str.s);
+		return MEDSEC_ERR_AGW;
+	}
+	if(want_sdp && (rep->sdp.s == NULL || rep->sdp.len == 0)) {
+		LM_ERR("rtpengine node %d replied to %s without SDP (call %.*s)\n",
+				node, cmd, ids->callid.len, ids->callid.s);
+		return MEDSEC_ERR_AGW;
+	}
+	return MEDSEC_OK;
+}
+
+/* Send the encoded request for a known call, or pick a node for a new one. */
+static int send_req(const char *cmd, const medsec_ids_t *ids, rng_benc *e,
+		int new_call_ok, const rng_reply **rep, int *node_out)
+{
+	int r, node;
+	unsigned int picked;
+
+	rng_benc_end(e);
+	if((r = rng_benc_finish(e)) != RNG_OK) {
+		LM_ERR("cannot encode %s for call %.*s: %s\n", cmd, ids->callid.len,
+				ids->callid.s, rng_strerror(r));
+		return MEDSEC_ERR_MSG;
+	}
+	if(_medsec_client == NULL) {
+		LM_ERR("no rtpengine client in this process\n");
+		return MEDSEC_ERR_AGW;
+	}
+	node = medsec_session_node(&ids->callid);
+	if(node < 0 && !new_call_ok) {
+		LM_NOTICE("%s for unknown call %.*s\n", cmd, ids->callid.len,
+				ids->callid.s);
+		return MEDSEC_ERR_NOCALL;
+	}
+	if(node >= 0) {
+		r = rng_client_request(_medsec_client, (unsigned int)node,
+				_medsec_req, e->len, rep);
+	} else {
+		r = rng_client_request_new(_medsec_client, ids->callid.s,
+				(size_t)ids->callid.len, _medsec_req, e->len, rep, &picked);
+		node = (int)picked;
+	}
+	if(r != RNG_OK) {
+		LM_ERR("%s for call %.*s failed: %s\n", cmd, ids->callid.len,
+				ids->callid.s, rng_strerror(r));
+		return MEDSEC_ERR_AGW;
+	}
+	*node_out = node;
+	return MEDSEC_OK;
+}
+
+static int sdp_command(sip_msg_t *msg, const char *cmd, int is_offer)
+{
+	medsec_ids_t ids;
+	str body, sdp;
+	rng_benc e;
+	const rng_reply *rep;
+	int r, node;
+
+	if(medsec_sip_ids(msg, &ids) < 0)
+		return MEDSEC_ERR_MSG;
+	if(medsec_sip_sdp(msg, &body) < 0) {
+		LM_NOTICE("%s: no SDP in message (call %.*s)\n", cmd, ids.callid.len,
+				ids.callid.s);
+		return MEDSEC_ERR_MSG;
+	}
+	if(!is_offer && ids.to_tag.len == 0) {
+		LM_ERR("answer without a To tag (call %.*s)\n", ids.callid.len,
+				ids.callid.s);
+		return MEDSEC_ERR_MSG;
+	}
+	enc_head(&e, cmd, &ids, !is_offer);
+	enc_media_flags(&e, &body);
+	r = send_req(cmd, &ids, &e, is_offer, &rep, &node);
+	if(r != MEDSEC_OK)
+		return r;
+	r = check_reply(cmd, &ids, node, rep, 1);
+	if(r != MEDSEC_OK)
+		return r;
+	if(is_offer && medsec_session_set(&ids.callid, node) < 0)
+		return MEDSEC_ERR_AGW;
+	sdp.s = (char *)rep->sdp.s;
+	sdp.len = (int)rep->sdp.len;
+	if(medsec_sip_replace_body(msg, &body, &sdp) < 0)
+		return MEDSEC_ERR_MSG;
+	LM_DBG("%s for call %.*s done on rtpengine node %d\n", cmd, ids.callid.len,
+			ids.callid.s, node);
+	return MEDSEC_OK;
+}
+
+int medsec_agw_offer(sip_msg_t *msg)
+{
+	return sdp_command(msg, "offer", 1);
+}
+
+int medsec_agw_answer(sip_msg_t *msg)
+{
+	return sdp_command(msg, "answer", 0);
+}
+
+int medsec_agw_delete(sip_msg_t *msg)
+{
+	medsec_ids_t ids;
+	rng_benc e;
+	const rng_reply *rep;
+	int r, node;
+
+	if(medsec_sip_ids(msg, &ids) < 0)
+		return MEDSEC_ERR_MSG;
+	enc_head(&e, "delete", &ids, 0);
+	r = send_req("delete", &ids, &e, 0, &rep, &node);
+	/* the AGW state is gone (or unreachable): forget the call either way */
+	medsec_session_del(&ids.callid);
+	if(r != MEDSEC_OK)
+		return r;
+	return check_reply("delete", &ids, node, rep, 0);
+}

@@ -1,0 +1,78 @@
+/*
+ * ims_medsec: SIP message access and body replacement.
+ */
+#include <string.h>
+
+#include "core/data_lump.h"
+#include "core/dprint.h"
+#include "core/mem/mem.h"
+#include "core/parser/parse_content.h"
+#include "core/parser/parse_from.h"
+#include "core/parser/parse_to.h"
+#include "core/trim.h"
+
+#include "medsec_sip.h"
+
+int medsec_sip_ids(sip_msg_t *msg, medsec_ids_t *ids)
+{
+	memset(ids, 0, sizeof(*ids));
+	if(parse_headers(msg, HDR_CALLID_F | HDR_TO_F | HDR_VIA1_F, 0) < 0
+			|| msg->callid == NULL || msg->to == NULL) {
+		LM_ERR("message without Call-ID or To header\n");
+		return -1;
+	}
+	if(parse_from_header(msg) < 0 || get_from(msg)->tag_value.len == 0) {
+		LM_ERR("message without a From tag\n");
+		return -1;
+	}
+	ids->callid = msg->callid->body;
+	trim(&ids->callid);
+	ids->from_tag = get_from(msg)->tag_value;
+	ids->to_tag = get_to(msg)->tag_value;
+	if(msg->via1 && msg->via1->branch)
+		ids->via_branch = msg->via1->branch->value;
+	if(ids->callid.len == 0) {
+		LM_ERR("empty Call-ID\n");
+		return -1;
+	}
+	return 0;
+}
+
+int medsec_sip_sdp(sip_msg_t *msg, str *body)
+{
+	int mime;
+
+	body->s = get_body(msg);
+	if(body->s == NULL)
+		return -1;
+	body->len = msg->buf + msg->len - body->s;
+	if(body->len <= 0)
+		return -1;
+	mime = parse_content_type_hdr(msg);
+	if(mime != 0 && mime != MIMETYPE(APPLICATION, SDP)) {
+		LM_DBG("body is not application/sdp\n");
+		return -1;
+	}
+	return 0;
+}
+
+int medsec_sip_replace_body(sip_msg_t *msg, const str *body, const str *sdp)
+{
+	struct lump *anchor;
+	char *copy;
+
+	copy = pkg_malloc(sdp->len);
+	if(copy == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(copy, sdp->s, sdp->len);
+	anchor = del_lump(msg, body->s - msg->buf, body->len, 0);
+	if(anchor == NULL
+			|| insert_new_lump_after(anchor, copy, sdp->len, 0) == NULL) {
+		LM_ERR("cannot replace the message body\n");
+		pkg_free(copy);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,26 @@
+/*
+ * ims_medsec: access to the parts of a SIP message the AGW needs (dialog
+ * identifiers and the SDP body), and replacement of the body through lumps.
+ */
+#ifndef MEDSEC_SIP_H
+#define MEDSEC_SIP_H
+
+#include "core/str.h"
+#include "core/parser/msg_parser.h"
+
+typedef struct medsec_ids
+{
+	str callid;
+	str from_tag;
+	str to_tag;		/* empty when the To header has no tag */
+	str via_branch; /* empty when the top Via has no branch */
+} medsec_ids_t;
+
+/* Call-ID, From tag, To tag and top Via branch; -1 when one is unusable. */
+int medsec_sip_ids(sip_msg_t *msg, medsec_ids_t *ids);
+/* The SDP body (application/sdp); -1 when the message carries none. */
+int medsec_sip_sdp(sip_msg_t *msg, str *body);
+/* Replace the body (found by medsec_sip_sdp) with a copy of sdp. */
+int medsec_sip_replace_body(sip_msg_t *msg, const str *body, const str *sdp);
+
+#endif
