@@ -29,6 +29,8 @@ build: deps
 		RNG_LIB=$(BUILD)/lib/librtpengine-ng.a
 	@mkdir -p $(BUILD)/bin
 	@$(CC) -O2 -Wall -o $(FREEPORT) test/tools/freeport.c
+	@$(CC) -O2 -Wall -Wextra -Irtpengine-ng/include -o $(BUILD)/bin/ng_failover \
+		test/ng/ng_failover.c $(BUILD)/lib/librtpengine-ng.a -lm
 
 fuzz-build: deps
 	@$(MAKE) --no-print-directory -C rtpengine-ng O=$(BUILD) fuzz-build
