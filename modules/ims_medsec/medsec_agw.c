@@ -40,7 +40,6 @@ int medsec_agw_add_node(modparam_t type, void *val)
 	char *s = (char *)val, *eq;
 	size_t ulen;
 	unsigned long w = 1;
-	struct sockaddr_storage ss;
 
 	if(_medsec_nnodes >= MEDSEC_MAX_NODES) {
 		LM_ERR("too many rtpengine nodes (at most %d)\n", MEDSEC_MAX_NODES);
@@ -63,7 +62,6 @@ int medsec_agw_add_node(modparam_t type, void *val)
 	memcpy(_medsec_nodes[_medsec_nnodes].uri, s, ulen);
 	_medsec_nodes[_medsec_nnodes].uri[ulen] = '\0';
 	_medsec_nodes[_medsec_nnodes].weight = (unsigned int)w;
-	(void)ss;
 	_medsec_nnodes++;
 	return 0;
 }
