@@ -25,7 +25,7 @@ deps:
 
 build: deps
 	@$(MAKE) --no-print-directory -C rtpengine-ng O=$(BUILD) all tests
-	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC) \
+	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC)/src \
 		RNG_LIB=$(BUILD)/lib/librtpengine-ng.a
 	@mkdir -p $(BUILD)/bin
 	@$(CC) -O2 -Wall -o $(FREEPORT) test/tools/freeport.c
@@ -50,7 +50,7 @@ format:
 
 clean:
 	rm -rf $(BUILD)
-	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC) clean \
+	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC)/src clean \
 		>/dev/null 2>&1 || true
 
 .PHONY: all deps build fuzz-build test fuzz demo format clean

@@ -166,7 +166,7 @@ int rng_bdecode(rng_bdoc *doc, const char *buf, size_t len, size_t *consumed)
 {
 	uint32_t stack[RNG_BENCODE_MAX_DEPTH];
 	unsigned depth = 0;
-	const char *p = buf, *end = buf + len;
+	const char *p = buf, *end;
 	rng_bnode *n;
 	int r;
 
@@ -176,6 +176,9 @@ int rng_bdecode(rng_bdoc *doc, const char *buf, size_t len, size_t *consumed)
 	doc->n = 0;
 	if(len > RNG_MAX_MSG)
 		return RNG_ERR_LIMIT;
+	if(len == 0)
+		return RNG_ERR_TRUNC;
+	end = buf + len; /* after the checks: buf may be NULL */
 
 	do {
 		if(p >= end)

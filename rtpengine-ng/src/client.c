@@ -17,6 +17,8 @@
 #define RNG_MAX_NODES 64
 #define RNG_URI_MAX 80
 #define RNG_COOKIE_MAX 48
+/* largest UDP payload over IPv4: cookie, space and body must fit */
+#define RNG_UDP_MAX 65507
 
 typedef struct rng_node
 {
@@ -86,11 +88,29 @@ static void new_prefix(rng_client *c)
 	c->counter = 0;
 }
 
+/* A forked copy of a handle gets sockets of its own: sharing the parent's
+ * would let each process read (and drop as foreign) the other's replies. */
+static void reopen_sockets(rng_client *c)
+{
+	unsigned i;
+
+	for(i = 0; i < c->nnodes; i++) {
+		rng_node *n = &c->nodes[i];
+		if(n->fd >= 0)
+			close(n->fd);
+		n->fd = rng_udp_open(&n->addr, n->alen);
+		if(n->fd < 0)
+			n->fd = -1;
+	}
+}
+
 static void next_cookie(rng_client *c)
 {
 	/* a forked copy of a handle must not reuse its parent's cookies */
-	if(getpid() != c->pid)
+	if(getpid() != c->pid) {
 		new_prefix(c);
+		reopen_sockets(c);
+	}
 	c->counter++;
 	c->cookie_len = (size_t)snprintf(c->cookie, sizeof(c->cookie), "%s_%llx",
 			c->prefix, (unsigned long long)c->counter);
@@ -280,6 +300,10 @@ int rng_client_request(rng_client *c, unsigned node, const char *body,
 	if(c == NULL || node >= c->nnodes || body == NULL || len == 0)
 		return RNG_ERR_INVAL;
 	next_cookie(c);
+	/* too big for a datagram: the caller's error, not the node's, so
+	 * neither mark it down nor let rng_client_request_new fail over */
+	if(len > RNG_UDP_MAX - 1 - c->cookie_len)
+		return RNG_ERR_LIMIT;
 	r = transact(c, &c->nodes[node], body, len, c->conf.retries + 1,
 			c->conf.timeout_ms);
 	if(r == RNG_OK && reply)

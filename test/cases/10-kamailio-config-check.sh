@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The example configuration etc/ims_medsec-pcscf.cfg passes Kamailio's own
+# check (kamailio -c: parses it, loads every module, including ims_medsec.so
+# with its MODULE_VERSION check, and sets every modparam), in each variant
+# the tests and the benchmark use.  And the check is not vacuous: a missing
+# module makes it fail.
+set -euo pipefail
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+setup_run
+
+cfg=$REPO_ROOT/etc/ims_medsec-pcscf.cfg
+[ -f "$MEDSEC_MODULE" ] || fail "module not built: $MEDSEC_MODULE"
+port=$(alloc_ports 1)
+mod="MEDSEC_MODULE=\"$MEDSEC_MODULE\""
+
+# check NAME DEFINE...: kamailio -c with -A DEFINE each; output in
+# kamailio-check-NAME.log; returns kamailio's exit status.
+check() {
+	local name=$1 d args=()
+	shift
+	for d in "$@"; do
+		args+=(-A "$d")
+	done
+	"$KAMAILIO" -c -f "$cfg" "${args[@]}" >"$RUN_DIR/kamailio-check-$name.log" 2>&1
+}
+
+expect_ok() {
+	local name=$1 log=$RUN_DIR/kamailio-check-$1.log
+	check "$@" || fail "kamailio -c rejects the config ($name variant)"
+	assert_grep "$log" 'config file ok' "kamailio -c accepted the config ($name)"
+	assert_no_grep "$log" 'ERROR|CRITICAL' "no error while checking ($name)"
+}
+
+# ims_medsec, as 20-sip-anchor runs it
+expect_ok medsec "$mod" "SIP_PORT=$port" 'RTPENGINE_NG="udp:127.0.0.1:2223"'
+# The defines reach the listen line.
+assert_grep "$RUN_DIR/kamailio-check-medsec.log" "udp: 127\.0\.0\.1 \[127\.0\.0\.1\]:$port\$" \
+	"SIP_PORT define used for the UDP listener"
+assert_grep "$RUN_DIR/kamailio-check-medsec.log" "tcp: 127\.0\.0\.1 \[127\.0\.0\.1\]:$port\$" \
+	"SIP_PORT define used for the TCP listener"
+
+# every optional define at once: two gateway nodes, timers, debug
+expect_ok medsec-all "$mod" "SIP_PORT=$port" 'RTPENGINE_NG="udp:127.0.0.1:2223"' \
+	'RTPENGINE_NG2="udp:127.0.0.1:2225"' NG_TIMEOUT_MS=500 NG_RETRIES=1 \
+	WORKERS=2 WITH_DEBUG
+
+# the defaults alone (an operator's first run; only the module path given)
+expect_ok medsec-defaults "$mod"
+
+# Kamailio's own rtpengine module: the benchmark's baseline
+expect_ok stock WITH_STOCK_RTPENGINE "SIP_PORT=$port" 'RTPENGINE_NG="udp:127.0.0.1:2223"'
+
+# not vacuous: a module that does not exist fails the check
+if check missing-module 'MEDSEC_MODULE="/nonexistent/ims_medsec.so"'; then
+	fail "kamailio -c accepted a config whose module does not exist"
+fi
+assert_grep "$RUN_DIR/kamailio-check-missing-module.log" 'could not open module' \
+	"a missing module is reported"
+
+note "config check ok (ims_medsec, all defines, defaults, stock rtpengine)"
