@@ -57,7 +57,7 @@ typedef struct test_peer
 	unsigned short port;
 	pthread_t thr;
 	int running;
-	volatile int stop;
+	int stop; /* set with __atomic_store_n */
 	pthread_mutex_t mu;
 	peer_script script;
 	unsigned seen_at_set; /* datagrams seen when the script was set */
@@ -99,7 +99,7 @@ static void *peer_main(void *arg)
 	test_peer *p = (test_peer *)arg;
 	char in[70000];
 
-	while(!p->stop) {
+	while(!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		struct pollfd pfd = {p->fd, POLLIN, 0};
 		struct sockaddr_in from;
 		socklen_t flen = sizeof(from);
@@ -230,7 +230,7 @@ static void peer_stop(test_peer *p)
 {
 	if(!p->running)
 		return;
-	p->stop = 1;
+	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(p->thr, NULL);
 	close(p->fd);
 	p->fd = -1;
