@@ -322,12 +322,13 @@ int rng_client_ping(rng_client *c, unsigned node)
 	/* a single short try: pings must not stall a SIP worker for long */
 	r = transact(c, &c->nodes[node], ping, sizeof(ping) - 1, 1,
 			c->conf.timeout_ms);
-	if(r != RNG_OK)
-		return r;
-	if(c->reply.result != RNG_RESULT_PONG)
-		return RNG_ERR_REPLY;
-	c->nodes[node].up = 1;
-	return RNG_OK;
+	if(r == RNG_OK && c->reply.result == RNG_RESULT_PONG) {
+		c->nodes[node].up = 1;
+		return RNG_OK;
+	}
+	/* no answer, or not the answer of a healthy node: keep it down */
+	mark_down(c, &c->nodes[node]);
+	return r == RNG_OK ? RNG_ERR_REPLY : r;
 }
 
 void rng_client_recheck(rng_client *c)
