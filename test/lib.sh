@@ -564,7 +564,7 @@ Content-Length: 0\r
 # as etc/ims_medsec-pcscf.cfg does).  Exports KAM_SIP_PORT (KAM_<NAME>_SIP_PORT
 # with -n); log: kamailio[-NAME].log, runtime dir kamailio[-NAME].run/.
 start_kamailio() {
-	local name='' id v cfg port pidfile log rundir try defs=() d
+	local name='' id v cfg port core_port pidfile log rundir try defs=() d
 	if [ "${1:-}" = -n ]; then
 		name=$2
 		shift 2
@@ -581,19 +581,23 @@ start_kamailio() {
 	mkdir -p "$rundir"
 	for try in 1 2 3; do
 		port=$(alloc_ports 1)
+		core_port=$(alloc_ports 1)
 		rm -f "$pidfile"
 		start_bg "$id" kamailio "$KAMAILIO" -f "$cfg" -DD -E \
-			-P "$pidfile" -Y "$rundir" -A "SIP_PORT=$port" "${defs[@]}"
+			-P "$pidfile" -Y "$rundir" -A "SIP_PORT=$port" \
+			-A "CORE_PORT=$core_port" "${defs[@]}"
 		register_proc "$pidfile" kamailio
 		if wait_until "$START_TIMEOUT" _kamailio_ready "$BG_PID" "$pidfile" "$port" &&
 			_alive "$BG_PID"; then
 			if [ -n "$name" ]; then
 				v=$(_var "$name")
-				export "KAM_${v}_SIP_PORT=$port" "KAM_${v}_PIDFILE=$pidfile"
+				export "KAM_${v}_SIP_PORT=$port" "KAM_${v}_CORE_PORT=$core_port" \
+					"KAM_${v}_PIDFILE=$pidfile"
 			else
-				export "KAM_SIP_PORT=$port" "KAM_PIDFILE=$pidfile"
+				export "KAM_SIP_PORT=$port" "KAM_CORE_PORT=$core_port" \
+					"KAM_PIDFILE=$pidfile"
 			fi
-			note "$id: SIP 127.0.0.1:$port (udp, tcp)"
+			note "$id: SIP 127.0.0.1:$port (UE side, udp+tcp), 127.0.0.1:$core_port (core side)"
 			return 0
 		fi
 		stop_pidfiles "$pidfile" kamailio "$RUN_DIR/$id.bg.pid" kamailio || true
@@ -676,4 +680,103 @@ assert_not_running() {
 	if pid=$(_pid_of "$1" "$2"); then
 		fail "$3 (pid $pid still running)"
 	fi
+}
+
+# ----- SDP and SRTP helpers (media probes) -----
+#
+# The SDP helpers read a plain SDP file or rngctl output holding one (its
+# lines indented), CRLF or LF.  SDES keys are secrets: keep them in files
+# of the run directory (never *.log, which dump_logs prints) and show SDP
+# through sdes_mask.
+
+# sdp_media_port FILE: the port of the first m= line.
+sdp_media_port() {
+	sed -n 's/^[[:space:]]*m=[a-z]* \([0-9][0-9]*\) .*/\1/p' "$1" | head -n 1
+}
+
+# sdp_conn_addr FILE: the address of the first c= line (session or media).
+sdp_conn_addr() {
+	sed -n 's/^[[:space:]]*c=IN IP[46] \([^[:space:]/]*\).*/\1/p' "$1" | head -n 1
+}
+
+# sdp_rtcp_port FILE: the first a=rtcp: port, else the media port + 1.
+sdp_rtcp_port() {
+	local p
+	p=$(sed -n 's/^[[:space:]]*a=rtcp:\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+	if [ -z "$p" ]; then
+		p=$(sdp_media_port "$1")
+		[ -n "$p" ] && p=$((p + 1))
+	fi
+	printf '%s\n' "$p"
+}
+
+# sdp_crypto FILE: one "TAG SUITE" line per a=crypto line (no key).
+sdp_crypto() {
+	sed -n 's/^[[:space:]]*a=crypto:\([0-9][0-9]*\) \([A-Za-z0-9_]*\) .*/\1 \2/p' "$1"
+}
+
+# sdp_crypto_key FILE TAG: the inline key (base64 key||salt, without
+# lifetime or MKI) of the a=crypto:TAG line.  Print it only to a file.
+sdp_crypto_key() {
+	sed -n "s/^[[:space:]]*a=crypto:$2 [A-Za-z0-9_]* inline:\([^|[:space:]]*\).*/\1/p" "$1" |
+		head -n 1
+}
+
+# sdes_mask: copy stdin to stdout with every SDES inline key masked.
+sdes_mask() { sed 's/inline:[^|[:space:]]*/inline:<masked>/g'; }
+
+# srtp_key_len SUITE: length in bytes of the suite's master key||salt.
+srtp_key_len() {
+	case $1 in
+	AES_CM_128_HMAC_SHA1_80 | AES_CM_128_HMAC_SHA1_32 | F8_128_HMAC_SHA1_80 | \
+		F8_128_HMAC_SHA1_32 | NULL_HMAC_SHA1_80 | NULL_HMAC_SHA1_32) echo 30 ;;
+	AES_192_CM_HMAC_SHA1_80 | AES_192_CM_HMAC_SHA1_32) echo 38 ;;
+	AES_256_CM_HMAC_SHA1_80 | AES_256_CM_HMAC_SHA1_32) echo 46 ;;
+	AEAD_AES_128_GCM) echo 28 ;;
+	AEAD_AES_256_GCM) echo 44 ;;
+	*) return 1 ;;
+	esac
+}
+
+# srtp_gen_key SUITE: a fresh random key for SUITE, base64 with padding.
+srtp_gen_key() {
+	local n
+	n=$(srtp_key_len "$1") || return 1
+	head -c "$n" /dev/urandom | base64 -w 0
+	echo
+}
+
+# hostport ADDR PORT: "A.B.C.D:PORT" or "[V6]:PORT".
+hostport() {
+	case $1 in
+	*:*) printf '[%s]:%s\n' "$1" "$2" ;;
+	*) printf '%s:%s\n' "$1" "$2" ;;
+	esac
+}
+
+# have_ipv6_loopback: ::1 is configured and a UDP socket can bind it.
+have_ipv6_loopback() {
+	local fd
+	[ -r /proc/net/if_inet6 ] &&
+		grep -qi '^0\{31\}1 ' /proc/net/if_inet6 || return 1
+	# bash cannot bind; a connected UDP socket to ::1 needs a local ::1.
+	{ exec {fd}<>/dev/udp/::1/9; } 2>/dev/null || return 1
+	exec {fd}>&-
+}
+
+# need_srtp_probe: set SRTP_PROBE to the media probe
+# ($BUILD_DIR/bin/srtp_probe, built by make); when it is missing, build it
+# into the run directory (cc, libsrtp2) with a note, or fail.
+need_srtp_probe() {
+	SRTP_PROBE=${SRTP_PROBE:-$BUILD_DIR/bin/srtp_probe}
+	[ -x "$SRTP_PROBE" ] && return 0
+	SRTP_PROBE=$RUN_DIR/srtp_probe
+	# shellcheck disable=SC2046 # pkg-config output is word lists
+	if pkg-config --exists libsrtp2 2>/dev/null &&
+		cc -O2 -Wall -Wextra -o "$SRTP_PROBE" "$REPO_ROOT/test/tools/srtp_probe.c" \
+			$(pkg-config --cflags --libs libsrtp2) >"$RUN_DIR/srtp_probe.build.out" 2>&1; then
+		note "srtp_probe not in $BUILD_DIR/bin: built into the run directory"
+		return 0
+	fi
+	fail "srtp_probe not built and cannot be built (see srtp_probe.build.out)"
 }

@@ -12,7 +12,9 @@
 #include "core/timer.h"
 
 #include "medsec_agw.h"
-#include "medsec_session.h"
+#include "medsec_call.h"
+#include "medsec_reg.h"
+#include "medsec_sip.h"
 
 MODULE_VERSION
 
@@ -23,14 +25,17 @@ static void mod_destroy(void);
 static int w_medsec_offer(sip_msg_t *msg, char *p1, char *p2);
 static int w_medsec_answer(sip_msg_t *msg, char *p1, char *p2);
 static int w_medsec_delete(sip_msg_t *msg, char *p1, char *p2);
-
-static int medsec_session_table_size = 4096;
+static int w_medsec_register(sip_msg_t *msg, char *p1, char *p2);
+static void medsec_timer(unsigned int ticks, void *param);
 
 /* clang-format off */
 static cmd_export_t cmds[] = {
-	{"medsec_offer", (cmd_function)w_medsec_offer, 0, 0, 0, ANY_ROUTE},
+	{"medsec_offer", (cmd_function)w_medsec_offer, 1, fixup_spve_null,
+		fixup_free_spve_null, ANY_ROUTE},
 	{"medsec_answer", (cmd_function)w_medsec_answer, 0, 0, 0, ANY_ROUTE},
 	{"medsec_delete", (cmd_function)w_medsec_delete, 0, 0, 0, ANY_ROUTE},
+	{"medsec_register", (cmd_function)w_medsec_register, 0, 0, 0,
+		ONREPLY_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -42,6 +47,15 @@ static param_export_t params[] = {
 	{"ng_recheck_s", PARAM_INT, &medsec_ng_recheck_s},
 	{"session_timeout", PARAM_INT, &medsec_session_timeout},
 	{"session_table_size", PARAM_INT, &medsec_session_table_size},
+	{"registration_table_size", PARAM_INT, &medsec_reg_table_size},
+	{"e2ae_suites", PARAM_STRING | USE_FUNC_PARAM, (void *)medsec_call_set_suites},
+	{"allow_weak_session_params", PARAM_INT, &medsec_policy.allow_weak},
+	{"allow_mki", PARAM_INT, &medsec_policy.allow_mki},
+	{"allow_lifetime", PARAM_INT, &medsec_policy.allow_lifetime},
+	{"e2ae_socket", PARAM_STRING | USE_FUNC_PARAM,
+		(void *)medsec_reg_add_socket},
+	{"require_protected_signalling", PARAM_INT, &medsec_require_protected},
+	{"reject_unregistered_e2ae", PARAM_INT, &medsec_reject_unregistered},
 	{0, 0, 0}
 };
 
@@ -63,17 +77,25 @@ static int mod_init(void)
 {
 	if(medsec_agw_check_config() < 0)
 		return -1;
-	if(medsec_session_timeout < 60 || medsec_session_table_size < 16) {
-		LM_ERR("session_timeout must be >= 60, session_table_size >= 16\n");
+	if(medsec_session_timeout < 60 || medsec_session_table_size < 16
+			|| medsec_reg_table_size < 16) {
+		LM_ERR("session_timeout must be >= 60, table sizes >= 16\n");
 		return -1;
 	}
-	if(medsec_session_init((unsigned int)medsec_session_table_size) < 0)
+	if(medsec_sip_init() < 0 || medsec_reg_init() < 0
+			|| medsec_call_init() < 0)
 		return -1;
-	if(register_timer(medsec_session_expire, 0, 60) < 0) {
-		LM_ERR("cannot register the session timer\n");
+	if(register_timer(medsec_timer, 0, 60) < 0) {
+		LM_ERR("cannot register the expiry timer\n");
 		return -1;
 	}
 	return 0;
+}
+
+static void medsec_timer(unsigned int ticks, void *param)
+{
+	medsec_call_expire();
+	medsec_reg_expire();
 }
 
 static int child_init(int rank)
@@ -84,27 +106,46 @@ static int child_init(int rank)
 static void mod_destroy(void)
 {
 	medsec_agw_destroy();
-	medsec_session_destroy();
+	medsec_call_destroy();
+	medsec_reg_destroy();
 }
 
-static int ki_medsec_offer(sip_msg_t *msg)
+static int ki_medsec_offer(sip_msg_t *msg, str *side)
 {
-	return medsec_agw_offer(msg);
+	int from_ue = medsec_call_side(side);
+
+	if(from_ue < 0) {
+		LM_ERR("medsec_offer: side must be \"ue\" or \"core\", not '%.*s'\n",
+				side->len, side->s);
+		return MEDSEC_ERR_MSG;
+	}
+	return medsec_call_offer(msg, from_ue);
 }
 
 static int ki_medsec_answer(sip_msg_t *msg)
 {
-	return medsec_agw_answer(msg);
+	return medsec_call_answer(msg);
 }
 
 static int ki_medsec_delete(sip_msg_t *msg)
 {
-	return medsec_agw_delete(msg);
+	return medsec_call_delete(msg);
+}
+
+static int ki_medsec_register(sip_msg_t *msg)
+{
+	return medsec_reg_reply(msg);
 }
 
 static int w_medsec_offer(sip_msg_t *msg, char *p1, char *p2)
 {
-	return ki_medsec_offer(msg);
+	str side;
+
+	if(fixup_get_svalue(msg, (gparam_t *)p1, &side) < 0) {
+		LM_ERR("cannot get the side parameter\n");
+		return MEDSEC_ERR_MSG;
+	}
+	return ki_medsec_offer(msg, &side);
 }
 
 static int w_medsec_answer(sip_msg_t *msg, char *p1, char *p2)
@@ -117,11 +158,16 @@ static int w_medsec_delete(sip_msg_t *msg, char *p1, char *p2)
 	return ki_medsec_delete(msg);
 }
 
+static int w_medsec_register(sip_msg_t *msg, char *p1, char *p2)
+{
+	return ki_medsec_register(msg);
+}
+
 /* clang-format off */
 static sr_kemi_t sr_kemi_ims_medsec_exports[] = {
 	{ str_init("ims_medsec"), str_init("medsec_offer"),
 		SR_KEMIP_INT, ki_medsec_offer,
-		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},
 	{ str_init("ims_medsec"), str_init("medsec_answer"),
@@ -134,12 +180,19 @@ static sr_kemi_t sr_kemi_ims_medsec_exports[] = {
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},
+	{ str_init("ims_medsec"), str_init("medsec_register"),
+		SR_KEMIP_INT, ki_medsec_register,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
 	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
 };
 /* clang-format on */
 
 int mod_register(char *path, int *dlflags, void *p1, void *p2)
 {
+	/* before the cfg sets any policy parameter */
+	medsec_policy_default(&medsec_policy);
 	sr_kemi_modules_add(sr_kemi_ims_medsec_exports);
 	return 0;
 }

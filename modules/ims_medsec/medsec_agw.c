@@ -1,6 +1,7 @@
 /*
  * ims_medsec: driving rtpengine through the rtpengine-ng client.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,9 +11,9 @@
 
 #include "rtpengine-ng/rng.h"
 
+#include "medsec_crypto.h"
+
 #include "medsec_agw.h"
-#include "medsec_session.h"
-#include "medsec_sip.h"
 
 #define MEDSEC_MAX_NODES 16
 #define MEDSEC_NODE_URI_MAX 80
@@ -151,27 +152,6 @@ static void enc_str(rng_benc *e, const char *key, const str *v)
 	rng_benc_kv_str(e, key, v->s, (size_t)v->len);
 }
 
-/* Common request head: command and the call's identifiers. */
-static void enc_head(rng_benc *e, const char *cmd, const medsec_ids_t *ids,
-		int with_to_tag)
-{
-	rng_benc_init(e, _medsec_req, sizeof(_medsec_req));
-	rng_benc_dict(e);
-	rng_benc_kv_cstr(e, "command", cmd);
-	enc_str(e, "call-id", &ids->callid);
-	enc_str(e, "from-tag", &ids->from_tag);
-	if(with_to_tag && ids->to_tag.len > 0)
-		enc_str(e, "to-tag", &ids->to_tag);
-}
-
-/* Media flags shared by offer and answer. */
-static void enc_media_flags(rng_benc *e, const str *sdp)
-{
-	enc_str(e, "sdp", sdp);
-	rng_benc_kv_cstr(e, "ICE", "remove");
-	rng_benc_kv_cstr(e, "DTLS", "off");
-}
-
 /* Check a reply and log what the AGW said; returns MEDSEC_OK or an error. */
 static int check_reply(const char *cmd, const medsec_ids_t *ids, int node,
 		const rng_reply *rep, int want_sdp)
@@ -196,12 +176,13 @@ static int check_reply(const char *cmd, const medsec_ids_t *ids, int node,
 	return MEDSEC_OK;
 }
 
-/* Send the encoded request for a known call, or pick a node for a new one. */
+/* Send the encoded request to *node, or pick a node (with failover) when
+ * *node is negative. */
 static int send_req(const char *cmd, const medsec_ids_t *ids, rng_benc *e,
-		int new_call_ok, const rng_reply **rep, int *node_out)
+		int *node, const rng_reply **rep)
 {
-	int r, node;
 	unsigned int picked;
+	int r;
 
 	rng_benc_end(e);
 	if((r = rng_benc_finish(e)) != RNG_OK) {
@@ -213,92 +194,72 @@ static int send_req(const char *cmd, const medsec_ids_t *ids, rng_benc *e,
 		LM_ERR("no rtpengine client in this process\n");
 		return MEDSEC_ERR_AGW;
 	}
-	node = medsec_session_node(&ids->callid);
-	if(node < 0 && !new_call_ok) {
-		LM_NOTICE("%s for unknown call %.*s\n", cmd, ids->callid.len,
-				ids->callid.s);
-		return MEDSEC_ERR_NOCALL;
-	}
-	if(node >= 0) {
-		r = rng_client_request(_medsec_client, (unsigned int)node,
+	if(*node >= 0) {
+		r = rng_client_request(_medsec_client, (unsigned int)*node,
 				_medsec_req, e->len, rep);
 	} else {
 		r = rng_client_request_new(_medsec_client, ids->callid.s,
 				(size_t)ids->callid.len, _medsec_req, e->len, rep, &picked);
-		node = (int)picked;
+		if(r == RNG_OK)
+			*node = (int)picked;
 	}
 	if(r != RNG_OK) {
 		LM_ERR("%s for call %.*s failed: %s\n", cmd, ids->callid.len,
 				ids->callid.s, rng_strerror(r));
 		return MEDSEC_ERR_AGW;
 	}
-	*node_out = node;
+	return check_reply(cmd, ids, *node, *rep, strcmp(cmd, "delete") != 0);
+}
+
+int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,
+		const char *transport, unsigned int sdes_no, int *node, str *out)
+{
+	const rng_reply *rep;
+	rng_benc e;
+	int r, s;
+
+	rng_benc_init(&e, _medsec_req, sizeof(_medsec_req));
+	rng_benc_dict(&e);
+	rng_benc_kv_cstr(&e, "command", cmd);
+	enc_str(&e, "call-id", &ids->callid);
+	enc_str(&e, "from-tag", &ids->from_tag);
+	if(strcmp(cmd, "answer") == 0)
+		enc_str(&e, "to-tag", &ids->to_tag);
+	enc_str(&e, "sdp", sdp);
+	rng_benc_kv_cstr(&e, "ICE", "remove");
+	rng_benc_kv_cstr(&e, "DTLS", "off");
+	if(transport)
+		rng_benc_kv_cstr(&e, "transport-protocol", transport);
+	if(sdes_no) {
+		char flag[48];
+		rng_benc_cstr(&e, "SDES");
+		rng_benc_list(&e);
+		for(s = 1; s < MEDSEC_SUITE_COUNT; s++) {
+			if(!(sdes_no & (1u << s)))
+				continue;
+			snprintf(flag, sizeof(flag), "no-%s",
+					medsec_suite_name((medsec_suite_t)s));
+			rng_benc_cstr(&e, flag);
+		}
+		rng_benc_end(&e);
+	}
+	r = send_req(cmd, ids, &e, node, &rep);
+	if(r != MEDSEC_OK)
+		return r;
+	out->s = (char *)rep->sdp.s;
+	out->len = (int)rep->sdp.len;
 	return MEDSEC_OK;
 }
 
-static int sdp_command(sip_msg_t *msg, const char *cmd, int is_offer)
+int medsec_agw_delete_call(const medsec_ids_t *ids, int node)
 {
-	medsec_ids_t ids;
-	str body, sdp;
-	rng_benc e;
 	const rng_reply *rep;
-	int r, node;
-
-	if(medsec_sip_ids(msg, &ids) < 0)
-		return MEDSEC_ERR_MSG;
-	if(medsec_sip_sdp(msg, &body) < 0) {
-		LM_NOTICE("%s: no SDP in message (call %.*s)\n", cmd, ids.callid.len,
-				ids.callid.s);
-		return MEDSEC_ERR_MSG;
-	}
-	if(!is_offer && ids.to_tag.len == 0) {
-		LM_ERR("answer without a To tag (call %.*s)\n", ids.callid.len,
-				ids.callid.s);
-		return MEDSEC_ERR_MSG;
-	}
-	enc_head(&e, cmd, &ids, !is_offer);
-	enc_media_flags(&e, &body);
-	r = send_req(cmd, &ids, &e, is_offer, &rep, &node);
-	if(r != MEDSEC_OK)
-		return r;
-	r = check_reply(cmd, &ids, node, rep, 1);
-	if(r != MEDSEC_OK)
-		return r;
-	if(is_offer && medsec_session_set(&ids.callid, node) < 0)
-		return MEDSEC_ERR_AGW;
-	sdp.s = (char *)rep->sdp.s;
-	sdp.len = (int)rep->sdp.len;
-	if(medsec_sip_replace_body(msg, &body, &sdp) < 0)
-		return MEDSEC_ERR_MSG;
-	LM_DBG("%s for call %.*s done on rtpengine node %d\n", cmd, ids.callid.len,
-			ids.callid.s, node);
-	return MEDSEC_OK;
-}
-
-int medsec_agw_offer(sip_msg_t *msg)
-{
-	return sdp_command(msg, "offer", 1);
-}
-
-int medsec_agw_answer(sip_msg_t *msg)
-{
-	return sdp_command(msg, "answer", 0);
-}
-
-int medsec_agw_delete(sip_msg_t *msg)
-{
-	medsec_ids_t ids;
 	rng_benc e;
-	const rng_reply *rep;
-	int r, node;
 
-	if(medsec_sip_ids(msg, &ids) < 0)
-		return MEDSEC_ERR_MSG;
-	enc_head(&e, "delete", &ids, 0);
-	r = send_req("delete", &ids, &e, 0, &rep, &node);
-	/* the AGW state is gone (or unreachable): forget the call either way */
-	medsec_session_del(&ids.callid);
-	if(r != MEDSEC_OK)
-		return r;
-	return check_reply("delete", &ids, node, rep, 0);
+	rng_benc_init(&e, _medsec_req, sizeof(_medsec_req));
+	rng_benc_dict(&e);
+	rng_benc_kv_cstr(&e, "command", "delete");
+	enc_str(&e, "call-id", &ids->callid);
+	enc_str(&e, "from-tag", &ids->from_tag);
+	return send_req("delete", ids, &e, &node, &rep);
 }

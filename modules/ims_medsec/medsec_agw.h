@@ -12,11 +12,17 @@
 #include "core/sr_module.h"
 #include "core/parser/msg_parser.h"
 
+#include "medsec_sip.h"
+
 /* Return codes of the cfg functions. */
 #define MEDSEC_OK 1
 #define MEDSEC_ERR_MSG -1 /* unusable message: no SDP, no tags */
 #define MEDSEC_ERR_AGW -2 /* no AGW answered, or it answered with an error */
-#define MEDSEC_ERR_NOCALL -3 /* answer/delete for a call the AGW never saw */
+#define MEDSEC_ERR_NOCALL -3 /* answer/delete for a call the module never saw */
+#define MEDSEC_ERR_REFUSED -4 /* e2ae refused (488); a request got the reply */
+#define MEDSEC_ERR_INTERNAL -5 /* the AGW's SDP failed a check (fail closed) */
+#define MEDSEC_E2E 2		   /* end-to-end security passed untouched */
+#define MEDSEC_PLAIN 3		   /* anchored without SRTP termination */
 
 extern int medsec_ng_timeout_ms;
 extern int medsec_ng_retries;
@@ -28,8 +34,16 @@ int medsec_agw_check_config(void);
 int medsec_agw_child_init(int rank);
 void medsec_agw_destroy(void);
 
-int medsec_agw_offer(sip_msg_t *msg);
-int medsec_agw_answer(sip_msg_t *msg);
-int medsec_agw_delete(sip_msg_t *msg);
+/*
+ * One ng offer or answer ("offer"/"answer") carrying sdp, with ICE removed,
+ * DTLS off, an optional transport-protocol and SDES-no-<suite> for every
+ * bit (1 << suite) of sdes_no.  *node: the call's node, or -1 to pick one
+ * for a new call (with failover; *node is then set).  On MEDSEC_OK, out
+ * points at the AGW's SDP, valid until the next request of this process.
+ */
+int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,
+		const char *transport, unsigned int sdes_no, int *node, str *out);
+/* ng delete of the whole call on its node. */
+int medsec_agw_delete_call(const medsec_ids_t *ids, int node);
 
 #endif

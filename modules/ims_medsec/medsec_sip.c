@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/data_lump.h"
+#include "core/data_lump_rpl.h"
 #include "core/dprint.h"
 #include "core/mem/mem.h"
 #include "core/parser/parse_content.h"
@@ -11,7 +12,11 @@
 #include "core/parser/parse_to.h"
 #include "core/trim.h"
 
+#include "modules/sl/sl.h"
+
 #include "medsec_sip.h"
+
+static sl_api_t _medsec_slb;
 
 int medsec_sip_ids(sip_msg_t *msg, medsec_ids_t *ids)
 {
@@ -75,4 +80,33 @@ int medsec_sip_replace_body(sip_msg_t *msg, const str *body, const str *sdp)
 		return -1;
 	}
 	return 0;
+}
+
+int medsec_sip_init(void)
+{
+	if(sl_load_api(&_medsec_slb) < 0) {
+		LM_ERR("cannot bind to sl: load the sl module before ims_medsec\n");
+		return -1;
+	}
+	return 0;
+}
+
+int medsec_sip_refuse(sip_msg_t *msg, int code, const char *reason,
+		const char *warning, const char *hdrs)
+{
+	char buf[512];
+	str r;
+	int n;
+
+	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD == METHOD_ACK)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "Warning: 399 ims_medsec \"%s\"\r\n%s",
+			warning, hdrs ? hdrs : "");
+	if(n < 0 || n >= (int)sizeof(buf)
+			|| add_lump_rpl(msg, buf, n, LUMP_RPL_HDR) == NULL) {
+		LM_ERR("cannot add the Warning header\n");
+	}
+	r.s = (char *)reason;
+	r.len = strlen(reason);
+	return _medsec_slb.freply(msg, code, &r);
 }

@@ -24,3 +24,11 @@ int medsec_sip_sdp(sip_msg_t *msg, str *body);
 int medsec_sip_replace_body(sip_msg_t *msg, const str *body, const str *sdp);
 
 #endif
+
+/* Bind the sl API (for refusals); in mod_init. */
+int medsec_sip_init(void);
+/* Reply to a request with code, reason and "Warning: 399 ims_medsec
+ * \"<warning>\"" (statefully when a transaction exists).  Extra headers
+ * (each ending in CRLF) may be given in hdrs, or NULL. */
+int medsec_sip_refuse(sip_msg_t *msg, int code, const char *reason,
+		const char *warning, const char *hdrs);

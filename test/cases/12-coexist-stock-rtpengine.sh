@@ -30,7 +30,7 @@ loadmodule "$MEDSEC_MODULE"
 modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:2223")
 modparam("ims_medsec", "rtpengine_sock", "udp:127.0.0.1:2223")
 request_route {
-	if(is_method("INVITE")) { medsec_offer(); rtpengine_offer(); }
+	if(is_method("INVITE")) { medsec_offer("ue"); rtpengine_offer(); }
 }
 CFG
 "$KAMAILIO" -c -f "$RUN_DIR/both.cfg" >"$RUN_DIR/check.log" 2>&1 ||

@@ -1,0 +1,268 @@
+/*
+ * ims_medsec: a call's media through the e2ae procedures and the AGW.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "core/dprint.h"
+
+#include "medsec_agw.h"
+#include "medsec_call.h"
+#include "medsec_e2ae.h"
+#include "medsec_ht.h"
+#include "medsec_reg.h"
+#include "medsec_sip.h"
+
+medsec_policy_t medsec_policy;
+int medsec_reject_unregistered = 0;
+int medsec_session_timeout = 7200;
+int medsec_session_table_size = 4096;
+
+/* what a call keeps between its messages */
+typedef struct medsec_call
+{
+	int node; /* AGW node, -1 when the media is not anchored */
+	medsec_e2ae_state_t st;
+} medsec_call_t;
+
+static medsec_ht_t *_medsec_calls = NULL;
+
+/* per-process scratch: the SIP hot path does not allocate */
+static medsec_sdp_t _medsec_sdp;
+static char _medsec_out1[MEDSEC_SDP_MAX_LEN];
+static char _medsec_out2[MEDSEC_SDP_MAX_LEN];
+
+int medsec_call_set_suites(modparam_t type, void *val)
+{
+	const char *why = "";
+	char *s = (char *)val;
+
+	if(medsec_policy_set_suites(&medsec_policy, s, strlen(s), &why) < 0) {
+		LM_ERR("e2ae_suites '%s': %s\n", s, why);
+		return -1;
+	}
+	return 0;
+}
+
+int medsec_call_side(const str *side)
+{
+	if(side->len == 2 && strncasecmp(side->s, "ue", 2) == 0)
+		return 1;
+	if(side->len == 4 && strncasecmp(side->s, "core", 4) == 0)
+		return 0;
+	return -1;
+}
+
+int medsec_call_init(void)
+{
+	_medsec_calls = medsec_ht_new(
+			(unsigned int)medsec_session_table_size, sizeof(medsec_call_t));
+	return _medsec_calls ? 0 : -1;
+}
+
+void medsec_call_destroy(void)
+{
+	medsec_ht_free(_medsec_calls);
+	_medsec_calls = NULL;
+}
+
+void medsec_call_expire(void)
+{
+	unsigned int n;
+
+	if(_medsec_calls && (n = medsec_ht_expire(_medsec_calls)) > 0)
+		LM_INFO("forgot %u calls unused for %d s\n", n, medsec_session_timeout);
+}
+
+unsigned int medsec_call_count(void)
+{
+	return _medsec_calls ? medsec_ht_count(_medsec_calls) : 0;
+}
+
+static void ctx_init(medsec_e2ae_ctx_t *ctx, int from_ue, int ue_e2ae)
+{
+	ctx->pol = &medsec_policy;
+	ctx->from_ue = from_ue;
+	ctx->ue_e2ae = ue_e2ae;
+	ctx->reject_unregistered = medsec_reject_unregistered;
+	ctx->sdp = &_medsec_sdp;
+}
+
+/* Replace the body when the new one differs. */
+static int set_body(sip_msg_t *msg, const str *body, const char *s, size_t len)
+{
+	str n;
+
+	if(len == (size_t)body->len && memcmp(body->s, s, len) == 0)
+		return 0;
+	n.s = (char *)s;
+	n.len = (int)len;
+	return medsec_sip_replace_body(msg, body, &n);
+}
+
+static const char *mode_name(int mode)
+{
+	switch(mode) {
+		case MEDSEC_MODE_E2AE:
+			return "e2ae";
+		case MEDSEC_MODE_E2E:
+			return "end-to-end";
+		case MEDSEC_MODE_PLAIN:
+			return "plain";
+	}
+	return "none";
+}
+
+static int mode_code(int mode)
+{
+	return mode == MEDSEC_MODE_E2AE	 ? MEDSEC_OK
+		   : mode == MEDSEC_MODE_E2E ? MEDSEC_E2E
+									 : MEDSEC_PLAIN;
+}
+
+int medsec_call_offer(sip_msg_t *msg, int from_ue)
+{
+	medsec_ids_t ids;
+	medsec_e2ae_ctx_t ctx;
+	medsec_e2ae_result_t res;
+	medsec_call_t call, old;
+	str body, agw_sdp, sdp1;
+	int ue_e2ae, r, known;
+
+	if(medsec_sip_ids(msg, &ids) < 0 || medsec_sip_sdp(msg, &body) < 0)
+		return MEDSEC_ERR_MSG;
+	known = medsec_ht_get(_medsec_calls, &ids.callid, &old, 0) == 0;
+	if(msg->first_line.type == SIP_REQUEST)
+		ue_e2ae = from_ue ? medsec_reg_contact_is_e2ae(msg)
+						  : medsec_reg_uri_is_e2ae(GET_RURI(msg));
+	else /* an offer in a reply: the UE is the one the request went to */
+		ue_e2ae = known && old.st.mode == MEDSEC_MODE_E2AE;
+	ctx_init(&ctx, from_ue, ue_e2ae);
+
+	if(medsec_e2ae_offer(&ctx, body.s, (size_t)body.len, &call.st,
+			   _medsec_out1, sizeof(_medsec_out1), &res)
+			!= 0) {
+		LM_NOTICE("offer refused (call %.*s): %s\n", ids.callid.len,
+				ids.callid.s, res.reason);
+		medsec_sip_refuse(msg, res.status, "Not Acceptable Here", res.reason,
+				NULL);
+		return MEDSEC_ERR_REFUSED;
+	}
+	call.node = known ? old.node : -1;
+	if(!res.use_agw) {
+		if(call.node >= 0) /* the call was anchored: it no longer is */
+			medsec_agw_delete_call(&ids, call.node);
+		call.node = -1;
+		if(medsec_ht_set(_medsec_calls, &ids.callid, &call,
+				   medsec_session_timeout)
+						< 0
+				|| set_body(msg, &body, _medsec_out1, res.len) < 0)
+			return MEDSEC_ERR_MSG;
+		LM_INFO("call %.*s: %s media passed untouched\n", ids.callid.len,
+				ids.callid.s, mode_name(call.st.mode));
+		return MEDSEC_E2E;
+	}
+	sdp1.s = _medsec_out1;
+	sdp1.len = (int)res.len;
+	r = medsec_agw_sdp("offer", &ids, &sdp1, res.transport, res.sdes_no,
+			&call.node, &agw_sdp);
+	if(r != MEDSEC_OK) {
+		medsec_sip_refuse(msg, 503, "Service Unavailable",
+				"media gateway unavailable", "Retry-After: 30\r\n");
+		return r;
+	}
+	if(medsec_e2ae_offer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,
+			   _medsec_out2, sizeof(_medsec_out2), &res)
+			!= 0) {
+		LM_ERR("gateway offer for call %.*s failed a check: %s\n",
+				ids.callid.len, ids.callid.s, res.reason);
+		if(!known)
+			medsec_agw_delete_call(&ids, call.node);
+		medsec_sip_refuse(msg, 500, "Server Internal Error", res.reason, NULL);
+		return MEDSEC_ERR_INTERNAL;
+	}
+	if(medsec_ht_set(_medsec_calls, &ids.callid, &call, medsec_session_timeout)
+					< 0
+			|| set_body(msg, &body, _medsec_out2, res.len) < 0) {
+		if(!known)
+			medsec_agw_delete_call(&ids, call.node);
+		return MEDSEC_ERR_MSG;
+	}
+	LM_INFO("call %.*s: %s offer from the %s through gateway node %d\n",
+			ids.callid.len, ids.callid.s, mode_name(call.st.mode),
+			from_ue ? "UE" : "core", call.node);
+	return mode_code(call.st.mode);
+}
+
+int medsec_call_answer(sip_msg_t *msg)
+{
+	medsec_ids_t ids;
+	medsec_e2ae_ctx_t ctx;
+	medsec_e2ae_result_t res;
+	medsec_call_t call;
+	str body, agw_sdp, sdp1;
+	int r;
+
+	if(medsec_sip_ids(msg, &ids) < 0 || medsec_sip_sdp(msg, &body) < 0)
+		return MEDSEC_ERR_MSG;
+	if(ids.to_tag.len == 0) {
+		LM_ERR("answer without a To tag (call %.*s)\n", ids.callid.len,
+				ids.callid.s);
+		return MEDSEC_ERR_MSG;
+	}
+	if(medsec_ht_get(_medsec_calls, &ids.callid, &call, medsec_session_timeout)
+			< 0) {
+		LM_NOTICE("answer for unknown call %.*s\n", ids.callid.len,
+				ids.callid.s);
+		return MEDSEC_ERR_NOCALL;
+	}
+	ctx_init(&ctx, !call.st.offer_from_ue, call.st.mode == MEDSEC_MODE_E2AE);
+	if(medsec_e2ae_answer(&ctx, &call.st, body.s, (size_t)body.len,
+			   _medsec_out1, sizeof(_medsec_out1), &res)
+			!= 0) {
+		LM_NOTICE("answer refused (call %.*s): %s\n", ids.callid.len,
+				ids.callid.s, res.reason);
+		medsec_sip_refuse(msg, res.status, "Not Acceptable Here", res.reason,
+				NULL);
+		return MEDSEC_ERR_REFUSED;
+	}
+	if(!res.use_agw) {
+		if(set_body(msg, &body, _medsec_out1, res.len) < 0)
+			return MEDSEC_ERR_MSG;
+		return MEDSEC_E2E;
+	}
+	sdp1.s = _medsec_out1;
+	sdp1.len = (int)res.len;
+	r = medsec_agw_sdp("answer", &ids, &sdp1, NULL, 0, &call.node, &agw_sdp);
+	if(r != MEDSEC_OK)
+		return r;
+	if(medsec_e2ae_answer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,
+			   _medsec_out2, sizeof(_medsec_out2), &res)
+			!= 0) {
+		LM_ERR("gateway answer for call %.*s failed a check: %s\n",
+				ids.callid.len, ids.callid.s, res.reason);
+		return MEDSEC_ERR_INTERNAL;
+	}
+	if(set_body(msg, &body, _medsec_out2, res.len) < 0)
+		return MEDSEC_ERR_MSG;
+	LM_INFO("call %.*s: %s answer through gateway node %d\n", ids.callid.len,
+			ids.callid.s, mode_name(call.st.mode), call.node);
+	return mode_code(call.st.mode);
+}
+
+int medsec_call_delete(sip_msg_t *msg)
+{
+	medsec_ids_t ids;
+	medsec_call_t call;
+	int r = MEDSEC_OK;
+
+	if(medsec_sip_ids(msg, &ids) < 0)
+		return MEDSEC_ERR_MSG;
+	if(medsec_ht_get(_medsec_calls, &ids.callid, &call, 0) < 0)
+		return MEDSEC_ERR_NOCALL;
+	if(call.node >= 0)
+		r = medsec_agw_delete_call(&ids, call.node);
+	/* the AGW state is gone (or unreachable): forget the call either way */
+	medsec_ht_del(_medsec_calls, &ids.callid);
+	return r;
+}

@@ -1,0 +1,94 @@
+/*
+ * ims_medsec: the e2ae procedures of TS 33.328 7.2.1 (originating) and 7.3.1
+ * (terminating) as pure SDP transformations.
+ *
+ * Pure: the Kamailio glue gives it SDP bodies and the facts it needs (which
+ * side sent the body, whether the UE is e2ae-registered, the policy), and
+ * gets back the SDP to hand to the AGW or to forward, the ng options, and a
+ * small state to keep between offer and answer.
+ *
+ * An offer goes through medsec_e2ae_offer() (what to send to the AGW) and
+ * medsec_e2ae_offer_reply() (the AGW's SDP toward the answerer); an answer
+ * through medsec_e2ae_answer() and medsec_e2ae_answer_reply().  When
+ * use_agw is 0 (end-to-end security), the body from medsec_e2ae_offer() or
+ * medsec_e2ae_answer() is forwarded as it is.
+ */
+#ifndef MEDSEC_E2AE_H
+#define MEDSEC_E2AE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "medsec_crypto.h"
+#include "medsec_policy.h"
+#include "medsec_sdp.h"
+
+#define MEDSEC_MAX_OFFERED 8
+
+typedef enum medsec_mode
+{
+	MEDSEC_MODE_NONE = 0,
+	MEDSEC_MODE_PLAIN = 1, /* anchored in the AGW, no SRTP termination */
+	MEDSEC_MODE_E2AE = 2,  /* SRTP terminated in the AGW on the UE side */
+	MEDSEC_MODE_E2E = 3,   /* end-to-end security: untouched, not anchored */
+} medsec_mode_t;
+
+/* Why an offer is end-to-end (for counters). */
+#define MEDSEC_E2E_SDES 1 /* SRTP offer without "requested" */
+#define MEDSEC_E2E_KMS 2  /* a=key-mgmt (TS 33.328 5.4.3, MIKEY-TICKET) */
+#define MEDSEC_E2E_UNREGISTERED 3 /* "requested" from a UE without mediasec */
+
+typedef struct medsec_e2ae_media
+{
+	uint8_t e2ae;	   /* this m-line is e2ae */
+	uint8_t noffered; /* crypto lines the answer may pick from */
+	struct
+	{
+		uint32_t tag;
+		uint8_t suite;
+	} offered[MEDSEC_MAX_OFFERED];
+} medsec_e2ae_media_t;
+
+/* What an offer decided, kept (in shared memory) until its answer. */
+typedef struct medsec_e2ae_state
+{
+	uint8_t mode;		   /* medsec_mode_t */
+	uint8_t offer_from_ue; /* the offerer is the UE */
+	uint8_t e2e_reason;	   /* MEDSEC_E2E_* when mode is E2E */
+	uint8_t nmedia;
+	medsec_e2ae_media_t m[MEDSEC_SDP_MAX_MEDIA];
+} medsec_e2ae_state_t;
+
+typedef struct medsec_e2ae_ctx
+{
+	const medsec_policy_t *pol;
+	int from_ue;  /* the body comes from the UE side */
+	int ue_e2ae;  /* the served UE registered mediasec and policy allows */
+	int reject_unregistered; /* "requested" without mediasec: 488 */
+	medsec_sdp_t *sdp; /* scratch, large: the caller keeps one per process */
+} medsec_e2ae_ctx_t;
+
+typedef struct medsec_e2ae_result
+{
+	int status;			   /* 0, or the SIP code to refuse with (488, 500) */
+	const char *reason;	   /* static text for the Warning header and logs */
+	int use_agw;		   /* send the body to the AGW */
+	const char *transport; /* ng transport-protocol for an offer, or NULL */
+	unsigned sdes_no;	   /* ng SDES-no-<suite>: bit (1 << suite) */
+	size_t len;			   /* bytes written to the output buffer */
+} medsec_e2ae_result_t;
+
+int medsec_e2ae_offer(const medsec_e2ae_ctx_t *ctx, const char *sdp,
+		size_t len, medsec_e2ae_state_t *st, char *out, size_t cap,
+		medsec_e2ae_result_t *res);
+int medsec_e2ae_offer_reply(const medsec_e2ae_ctx_t *ctx,
+		medsec_e2ae_state_t *st, const char *sdp, size_t len, char *out,
+		size_t cap, medsec_e2ae_result_t *res);
+int medsec_e2ae_answer(const medsec_e2ae_ctx_t *ctx,
+		const medsec_e2ae_state_t *st, const char *sdp, size_t len, char *out,
+		size_t cap, medsec_e2ae_result_t *res);
+int medsec_e2ae_answer_reply(const medsec_e2ae_ctx_t *ctx,
+		const medsec_e2ae_state_t *st, const char *sdp, size_t len, char *out,
+		size_t cap, medsec_e2ae_result_t *res);
+
+#endif

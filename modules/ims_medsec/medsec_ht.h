@@ -1,0 +1,30 @@
+/*
+ * ims_medsec: a shared-memory hash table with one lock per slot (the shape
+ * of dispatcher's ds_ht), keyed by a string, holding a fixed-size value and
+ * an expiry time.  Used for calls (Call-ID -> AGW node and e2ae state) and
+ * for registrations (contact -> e2ae capability).
+ */
+#ifndef MEDSEC_HT_H
+#define MEDSEC_HT_H
+
+#include "core/str.h"
+
+typedef struct medsec_ht medsec_ht_t;
+
+/* A table of at least size slots (rounded up to a power of two) holding
+ * values of value_size bytes.  NULL on failure (logged). */
+medsec_ht_t *medsec_ht_new(unsigned int size, unsigned int value_size);
+void medsec_ht_free(medsec_ht_t *ht);
+
+/* Insert or replace; the entry expires ttl seconds from now. */
+int medsec_ht_set(medsec_ht_t *ht, const str *key, const void *value, int ttl);
+/* Copy a live entry's value to value (when not NULL); refresh its expiry
+ * when refresh_ttl > 0.  0 when found, -1 otherwise. */
+int medsec_ht_get(medsec_ht_t *ht, const str *key, void *value, int refresh_ttl);
+/* Remove; 0 when it was there, -1 otherwise. */
+int medsec_ht_del(medsec_ht_t *ht, const str *key);
+/* Drop expired entries; returns how many. */
+unsigned int medsec_ht_expire(medsec_ht_t *ht);
+unsigned int medsec_ht_count(const medsec_ht_t *ht);
+
+#endif

@@ -1,0 +1,352 @@
+/*
+ * ims_medsec: e2ae capability at registration.
+ */
+#include <string.h>
+
+#include "core/data_lump.h"
+#include "core/dprint.h"
+#include "core/ip_addr.h"
+#include "core/mem/mem.h"
+#include "core/parser/contact/contact.h"
+#include "core/parser/contact/parse_contact.h"
+#include "core/parser/parse_expires.h"
+#include "core/parser/parse_uri.h"
+#include "core/ut.h"
+#include "modules/tm/tm_load.h"
+
+#include "medsec_ht.h"
+#include "medsec_reg.h"
+#include "medsec_secagree.h"
+
+#define MEDSEC_MAX_SOCKETS 16
+#define MEDSEC_KEY_MAX 320
+#define MEDSEC_DEFAULT_EXPIRES 3600
+
+int medsec_require_protected = 0;
+int medsec_reg_table_size = 4096;
+
+static char *_medsec_sockets[MEDSEC_MAX_SOCKETS];
+static int _medsec_nsockets = 0;
+static medsec_ht_t *_medsec_regs = NULL;
+static struct tm_binds _medsec_tmb;
+
+static const str _medsec_sec_server = str_init("Security-Server");
+static const str _medsec_sec_client = str_init("Security-Client");
+static const str _medsec_sec_verify = str_init("Security-Verify");
+static const char _medsec_hdr[] = "Security-Server: sdes-srtp;mediasec\r\n";
+
+typedef struct medsec_reg_val
+{
+	int protected_sig; /* registered over confidentiality-protected SIP */
+} medsec_reg_val_t;
+
+int medsec_reg_add_socket(modparam_t type, void *val)
+{
+	if(_medsec_nsockets >= MEDSEC_MAX_SOCKETS) {
+		LM_ERR("too many e2ae_socket values (at most %d)\n",
+				MEDSEC_MAX_SOCKETS);
+		return -1;
+	}
+	_medsec_sockets[_medsec_nsockets++] = (char *)val;
+	return 0;
+}
+
+int medsec_reg_init(void)
+{
+	if(load_tm_api(&_medsec_tmb) < 0) {
+		LM_ERR("cannot bind to tm: load the tm module before ims_medsec\n");
+		return -1;
+	}
+	_medsec_regs = medsec_ht_new(
+			(unsigned int)medsec_reg_table_size, sizeof(medsec_reg_val_t));
+	return _medsec_regs ? 0 : -1;
+}
+
+void medsec_reg_destroy(void)
+{
+	medsec_ht_free(_medsec_regs);
+	_medsec_regs = NULL;
+}
+
+static int socket_allowed(const struct socket_info *si)
+{
+	int i;
+
+	if(_medsec_nsockets == 0)
+		return 1;
+	if(si == NULL)
+		return 0;
+	for(i = 0; i < _medsec_nsockets; i++)
+		if(si->sock_str.len == (int)strlen(_medsec_sockets[i])
+				&& strncasecmp(si->sock_str.s, _medsec_sockets[i],
+						   si->sock_str.len)
+						   == 0)
+			return 1;
+	return 0;
+}
+
+static int hdr_is(const struct hdr_field *h, const str *name)
+{
+	return h->name.len == name->len
+		   && strncasecmp(h->name.s, name->s, name->len) == 0;
+}
+
+/* OR of the MEDSEC_SA_* flags of every header line called name (a
+ * malformed line contributes nothing). */
+static int scan_headers(sip_msg_t *msg, const str *name)
+{
+	struct hdr_field *h;
+	int flags = 0, f;
+
+	for(h = msg->headers; h; h = h->next) {
+		if(!hdr_is(h, name))
+			continue;
+		f = medsec_secagree_scan(h->body.s, (size_t)h->body.len);
+		if(f > 0)
+			flags |= f;
+	}
+	return flags;
+}
+
+/* "host:port" of a SIP URI, host in lower case, default port filled in. */
+static int uri_key(const str *uri, char *buf, str *key)
+{
+	struct sip_uri pu;
+	unsigned short port;
+	int i, n;
+
+	if(uri->len <= 0 || parse_uri(uri->s, uri->len, &pu) < 0
+			|| pu.host.len <= 0 || pu.host.len > MEDSEC_KEY_MAX - 8)
+		return -1;
+	port = pu.port_no ? pu.port_no : (pu.type == SIPS_URI_T ? 5061 : 5060);
+	for(i = 0; i < pu.host.len; i++) {
+		char c = pu.host.s[i];
+		buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+	}
+	n = pu.host.len;
+	buf[n++] = ':';
+	n += snprintf(buf + n, MEDSEC_KEY_MAX - n, "%u", port);
+	key->s = buf;
+	key->len = n;
+	return 0;
+}
+
+/* Remove mediasec entries from the reply's Security-Server headers: only
+ * the P-CSCF itself indicates e2ae to the UE. */
+static void strip_core_mediasec(sip_msg_t *rpl)
+{
+	struct hdr_field *h;
+	char *buf;
+	size_t olen;
+	int n;
+
+	for(h = rpl->headers; h; h = h->next) {
+		if(!hdr_is(h, &_medsec_sec_server))
+			continue;
+		if(medsec_secagree_scan(h->body.s, (size_t)h->body.len) <= 0)
+			continue;
+		if(!(medsec_secagree_scan(h->body.s, (size_t)h->body.len)
+					& MEDSEC_SA_MEDIASEC))
+			continue;
+		buf = pkg_malloc(h->body.len + 1);
+		if(buf == NULL) {
+			PKG_MEM_ERROR;
+			return;
+		}
+		n = medsec_secagree_strip_mediasec(h->body.s, (size_t)h->body.len,
+				buf, (size_t)h->body.len + 1, &olen);
+		if(n <= 0) {
+			pkg_free(buf);
+			continue;
+		}
+		LM_INFO("removed a mediasec indication that came from the core\n");
+		if(olen == 0) {
+			pkg_free(buf);
+			del_lump(rpl, h->name.s - rpl->buf, h->len, 0);
+			continue;
+		}
+		{
+			struct lump *a = del_lump(rpl, h->body.s - rpl->buf, h->body.len, 0);
+			if(a == NULL || insert_new_lump_after(a, buf, (int)olen, 0) == NULL)
+				pkg_free(buf);
+		}
+	}
+}
+
+/* Add our Security-Server header after the last Security-Server header
+ * (so that ipsec-3gpp entries come first), or after the last header. */
+static int add_security_server(sip_msg_t *rpl)
+{
+	struct hdr_field *h, *after = NULL, *last = NULL;
+	struct lump *a;
+	char *copy;
+
+	for(h = rpl->headers; h; h = h->next) {
+		last = h;
+		if(hdr_is(h, &_medsec_sec_server))
+			after = h;
+	}
+	if(after == NULL)
+		after = last;
+	if(after == NULL)
+		return -1;
+	copy = pkg_malloc(sizeof(_medsec_hdr) - 1);
+	if(copy == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(copy, _medsec_hdr, sizeof(_medsec_hdr) - 1);
+	a = anchor_lump(rpl, after->name.s + after->len - rpl->buf, 0, 0);
+	if(a == NULL
+			|| insert_new_lump_after(a, copy, sizeof(_medsec_hdr) - 1, 0)
+					   == NULL) {
+		pkg_free(copy);
+		LM_ERR("cannot add Security-Server\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Expiry granted by the 200 for the contact key (0: not registered). */
+static int granted_expires(sip_msg_t *rpl, const str *key)
+{
+	struct hdr_field *h;
+	contact_t *c;
+	char buf[MEDSEC_KEY_MAX];
+	str k;
+	int dflt = MEDSEC_DEFAULT_EXPIRES;
+	unsigned int v;
+
+	if(rpl->expires && parse_expires(rpl->expires) == 0)
+		dflt = (int)((exp_body_t *)rpl->expires->parsed)->val;
+	for(h = rpl->contact; h; h = next_sibling_hdr(h)) {
+		if(parse_contact(h) < 0 || h->parsed == NULL)
+			continue;
+		for(c = ((contact_body_t *)h->parsed)->contacts; c; c = c->next) {
+			if(uri_key(&c->uri, buf, &k) < 0 || k.len != key->len
+					|| memcmp(k.s, key->s, k.len) != 0)
+				continue;
+			if(c->expires && c->expires->body.len > 0
+					&& str2int(&c->expires->body, &v) == 0)
+				return (int)v;
+			return dflt;
+		}
+	}
+	return 0; /* the registrar does not list it: not (or no longer) bound */
+}
+
+/* Record or forget the request's contacts per the 200. */
+static int update_bindings(sip_msg_t *req, sip_msg_t *rpl, int allowed,
+		const medsec_reg_val_t *val)
+{
+	struct hdr_field *h;
+	contact_t *list, *c;
+	char buf[MEDSEC_KEY_MAX];
+	str key, body;
+	int bound = 0, exp;
+
+	for(h = req->headers; h; h = h->next) {
+		if(h->type != HDR_CONTACT_T)
+			continue;
+		/* the request is tm's shared copy: parse into a private list */
+		body = h->body;
+		list = NULL;
+		if(parse_contacts(&body, &list) < 0) {
+			free_contacts(&list);
+			continue;
+		}
+		for(c = list; c; c = c->next) {
+			if(uri_key(&c->uri, buf, &key) < 0)
+				continue;
+			exp = granted_expires(rpl, &key);
+			if(allowed && exp > 0) {
+				medsec_ht_set(_medsec_regs, &key, val, exp);
+				bound++;
+			} else {
+				medsec_ht_del(_medsec_regs, &key);
+			}
+		}
+		free_contacts(&list);
+	}
+	return bound;
+}
+
+int medsec_reg_reply(sip_msg_t *rpl)
+{
+	struct cell *t;
+	sip_msg_t *req;
+	medsec_reg_val_t val;
+	int code, flags, allowed;
+
+	if(rpl->first_line.type != SIP_REPLY)
+		return -1;
+	code = rpl->first_line.u.reply.statuscode;
+	t = _medsec_tmb.t_gett();
+	if(t == NULL || t == T_UNDEFINED || t->uas.request == NULL) {
+		LM_ERR("no REGISTER transaction for this reply\n");
+		return -1;
+	}
+	req = t->uas.request;
+	if(req->REQ_METHOD != METHOD_REGISTER) {
+		LM_ERR("reply to %.*s, not to REGISTER\n",
+				req->first_line.u.request.method.len,
+				req->first_line.u.request.method.s);
+		return -1;
+	}
+	if(parse_headers(rpl, HDR_EOH_F, 0) < 0)
+		return -1;
+	strip_core_mediasec(rpl);
+
+	flags = scan_headers(req, &_medsec_sec_client)
+			| scan_headers(req, &_medsec_sec_verify);
+	val.protected_sig = req->rcv.proto == PROTO_TLS
+						|| (flags & MEDSEC_SA_IPSEC_ENC) != 0;
+	allowed = (flags & MEDSEC_SA_MEDIASEC)
+			  && socket_allowed(req->rcv.bind_address)
+			  && (!medsec_require_protected || val.protected_sig);
+
+	if(code >= 200 && code < 300) {
+		if(update_bindings(req, rpl, allowed, &val) == 0)
+			allowed = 0;
+	} else if(code != 401) {
+		return 2;
+	}
+	if(!allowed)
+		return 2;
+	if(add_security_server(rpl) < 0)
+		return -1;
+	LM_DBG("e2ae indicated in the %d to REGISTER\n", code);
+	return 1;
+}
+
+int medsec_reg_uri_is_e2ae(const str *uri)
+{
+	char buf[MEDSEC_KEY_MAX];
+	str key;
+
+	if(_medsec_regs == NULL || uri_key(uri, buf, &key) < 0)
+		return 0;
+	return medsec_ht_get(_medsec_regs, &key, NULL, 0) == 0;
+}
+
+int medsec_reg_contact_is_e2ae(sip_msg_t *msg)
+{
+	contact_t *c;
+
+	if(parse_headers(msg, HDR_CONTACT_F, 0) < 0 || msg->contact == NULL
+			|| parse_contact(msg->contact) < 0 || msg->contact->parsed == NULL)
+		return 0;
+	c = ((contact_body_t *)msg->contact->parsed)->contacts;
+	return c ? medsec_reg_uri_is_e2ae(&c->uri) : 0;
+}
+
+void medsec_reg_expire(void)
+{
+	if(_medsec_regs)
+		medsec_ht_expire(_medsec_regs);
+}
+
+unsigned int medsec_reg_count(void)
+{
+	return _medsec_regs ? medsec_ht_count(_medsec_regs) : 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * ims_medsec: e2ae capability at registration (TS 24.229 7.2A.7,
+ * TS 33.328 7.1).
+ *
+ * On replies to REGISTER: learns "Security-Client: sdes-srtp;mediasec" from
+ * the request (through tm), answers "Security-Server: sdes-srtp;mediasec"
+ * in the 401 and the 200 when policy allows, removes mediasec entries that
+ * come from the core, and keeps the capability per contact for the
+ * binding's lifetime.
+ */
+#ifndef MEDSEC_REG_H
+#define MEDSEC_REG_H
+
+#include "core/sr_module.h"
+#include "core/parser/msg_parser.h"
+
+extern int medsec_require_protected;
+extern int medsec_reg_table_size;
+
+/* modparam "e2ae_socket": a listening socket ("udp:IP:PORT") on which e2ae
+ * is offered; repeatable; none means every socket. */
+int medsec_reg_add_socket(modparam_t type, void *val);
+int medsec_reg_init(void);
+void medsec_reg_destroy(void);
+
+/* In an onreply_route of a REGISTER.  1: e2ae indicated to the UE;
+ * 2: not (the UE did not offer it, or policy says no); -1 on error. */
+int medsec_reg_reply(sip_msg_t *rpl);
+
+/* 1 when the contact of this URI holds an e2ae registration, else 0. */
+int medsec_reg_uri_is_e2ae(const str *uri);
+/* The same for the first Contact of a request (the originating UE). */
+int medsec_reg_contact_is_e2ae(sip_msg_t *msg);
+
+void medsec_reg_expire(void);
+unsigned int medsec_reg_count(void);
+
+#endif
