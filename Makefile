@@ -4,6 +4,7 @@
 #   make test     build, then run unit, fuzz-smoke and real-process tests
 #   make demo     run a real e2ae call through Kamailio and rtpengine
 #   make fuzz     run every libFuzzer harness for FUZZ_SECONDS each
+#   make lab-up   start a local P-CSCF lab (rtpengine + kamailio); lab-down stops it
 
 BUILD := $(abspath build)
 DEPS := $(abspath .deps)
@@ -25,6 +26,7 @@ deps:
 
 build: deps
 	@$(MAKE) --no-print-directory -C rtpengine-ng O=$(BUILD) all tests
+	@$(MAKE) --no-print-directory -C modules/ims_medsec/tests O=$(BUILD) tests
 	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC)/src \
 		RNG_LIB=$(BUILD)/lib/librtpengine-ng.a
 	@mkdir -p $(BUILD)/bin
@@ -34,6 +36,7 @@ build: deps
 
 fuzz-build: deps
 	@$(MAKE) --no-print-directory -C rtpengine-ng O=$(BUILD) fuzz-build
+	@$(MAKE) --no-print-directory -C modules/ims_medsec/tests O=$(BUILD) fuzz-build
 
 test: build fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh $(BUILD)/fuzz smoke
@@ -45,6 +48,12 @@ fuzz: fuzz-build
 demo: build
 	@scripts/demo.sh
 
+lab-up: build
+	@scripts/lab.sh up
+
+lab-down:
+	@scripts/lab.sh down
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -53,4 +62,4 @@ clean:
 	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC)/src clean \
 		>/dev/null 2>&1 || true
 
-.PHONY: all deps build fuzz-build test fuzz demo format clean
+.PHONY: all deps build fuzz-build test fuzz demo lab-up lab-down format clean
