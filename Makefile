@@ -33,6 +33,8 @@ build: deps
 	@$(CC) -O2 -Wall -o $(FREEPORT) test/tools/freeport.c
 	@$(CC) -O2 -Wall -Wextra -Irtpengine-ng/include -o $(BUILD)/bin/ng_failover \
 		test/ng/ng_failover.c $(BUILD)/lib/librtpengine-ng.a -lm
+	@$(CC) -O2 -Wall -Wextra -o $(BUILD)/bin/srtp_probe test/tools/srtp_probe.c \
+		$$(pkg-config --cflags --libs libsrtp2)
 
 fuzz-build: deps
 	@$(MAKE) --no-print-directory -C rtpengine-ng O=$(BUILD) fuzz-build

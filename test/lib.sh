@@ -775,7 +775,7 @@ need_srtp_probe() {
 	if pkg-config --exists libsrtp2 2>/dev/null &&
 		cc -O2 -Wall -Wextra -o "$SRTP_PROBE" "$REPO_ROOT/test/tools/srtp_probe.c" \
 			$(pkg-config --cflags --libs libsrtp2) >"$RUN_DIR/srtp_probe.build.out" 2>&1; then
-		note "srtp_probe not in $BUILD_DIR/bin: built into the run directory"
+		note "NOTE: srtp_probe not in $BUILD_DIR/bin: built into the run directory"
 		return 0
 	fi
 	fail "srtp_probe not built and cannot be built (see srtp_probe.build.out)"
