@@ -585,7 +585,8 @@ start_kamailio() {
 		rm -f "$pidfile"
 		start_bg "$id" kamailio "$KAMAILIO" -f "$cfg" -DD -E \
 			-P "$pidfile" -Y "$rundir" -A "SIP_PORT=$port" \
-			-A "CORE_PORT=$core_port" "${defs[@]}"
+			-A "CORE_PORT=$core_port" \
+			-A "E2AE_SOCKET=\"udp:127.0.0.1:$port\"" "${defs[@]}"
 		register_proc "$pidfile" kamailio
 		if wait_until "$START_TIMEOUT" _kamailio_ready "$BG_PID" "$pidfile" "$port" &&
 			_alive "$BG_PID"; then
