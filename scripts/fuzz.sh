@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Run rtpengine-ng's libFuzzer harnesses.
+# Run the libFuzzer harnesses of rtpengine-ng and ims_medsec.
 #
 #   scripts/fuzz.sh <fuzz-bin-dir> smoke|long
 #
 # <fuzz-bin-dir> holds the fuzz_* binaries built by
-# `make -C rtpengine-ng O=<dir> fuzz-build` (that is, <dir>/fuzz).
-# For each harness fuzz_NAME:
-#   1. replay the committed seeds in rtpengine-ng/fuzz/corpus/NAME/;
+# `make -C rtpengine-ng O=<dir> fuzz-build` and
+# `make -C modules/ims_medsec/tests O=<dir> fuzz-build` (that is, <dir>/fuzz).
+# A harness fuzz_NAME belongs to the first of rtpengine-ng/fuzz and
+# modules/ims_medsec/fuzz that has corpus/NAME/ (rtpengine-ng/fuzz when
+# neither has), and uses that directory's *.dict.  For each harness:
+#   1. replay the committed seeds in <that directory>/corpus/NAME/;
 #   2. fuzz for $FUZZ_SECONDS seconds (smoke: 5 by default, long: 60) with
 #      a working corpus under <fuzz-bin-dir>/work/NAME/ (smoke starts it
 #      afresh, long keeps it between runs).  The committed corpus is only
@@ -42,8 +45,7 @@ esac
 }
 bindir=$(cd "$bindir" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
-corpora=$root/rtpengine-ng/fuzz/corpus
-dict=$root/rtpengine-ng/fuzz/ng.dict
+fuzzdirs=("$root/rtpengine-ng/fuzz" "$root/modules/ims_medsec/fuzz")
 
 mapfile -t harnesses < <(find "$bindir" -maxdepth 1 -type f -name 'fuzz_*' \
 	-perm -u+x | sort)
@@ -56,7 +58,21 @@ failed=0
 for bin in "${harnesses[@]}"; do
 	harness=$(basename "$bin")
 	name=${harness#fuzz_}
-	seeds=$corpora/$name
+	fuzzdir=${fuzzdirs[0]}
+	for d in "${fuzzdirs[@]}"; do
+		if [ -d "$d/corpus/$name" ]; then
+			fuzzdir=$d
+			break
+		fi
+	done
+	seeds=$fuzzdir/corpus/$name
+	dict=
+	for f in "$fuzzdir"/*.dict; do
+		if [ -f "$f" ]; then
+			dict=$f
+			break
+		fi
+	done
 	work=$bindir/work/$name
 	if [ "$mode" = smoke ]; then
 		rm -rf "$work"
@@ -85,7 +101,7 @@ for bin in "${harnesses[@]}"; do
 	# 2. fuzz; new inputs go to the working corpus (the first directory)
 	args=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10
 		-rss_limit_mb=2048 -max_len=8192 -artifact_prefix="$work/crashes/")
-	[ -f "$dict" ] && args+=(-dict="$dict")
+	[ -n "$dict" ] && args+=(-dict="$dict")
 	dirs=("$work/corpus")
 	[ -d "$seeds" ] && dirs+=("$seeds")
 	rc=0

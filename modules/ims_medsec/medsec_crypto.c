@@ -62,8 +62,7 @@ static const char *const mc_errors[] = {
 	[MEDSEC_CRYPTO_SYNTAX] = "crypto attribute syntax error",
 	[MEDSEC_CRYPTO_BAD_TAG] = "bad crypto tag (not 1-9 digits)",
 	[MEDSEC_CRYPTO_UNKNOWN_SUITE] = "unknown crypto suite",
-	[MEDSEC_CRYPTO_BAD_KEY] = "bad key (base64, length for the suite, "
-			"or key method other than inline)",
+	[MEDSEC_CRYPTO_BAD_KEY] = "bad key (base64, length or key method)",
 	[MEDSEC_CRYPTO_BAD_LIFETIME] = "bad key lifetime",
 	[MEDSEC_CRYPTO_BAD_MKI] = "bad MKI value or length",
 	[MEDSEC_CRYPTO_MULTI_KEY] = "more than one key (not supported)",
@@ -116,7 +115,8 @@ static int mc_ieq(const char *s, size_t n, const char *lit)
 	size_t i;
 
 	for(i = 0; i < n; i++) {
-		if(lit[i] == '\0' || mc_upper((unsigned char)s[i]) != (unsigned char)lit[i])
+		if(lit[i] == '\0'
+				|| mc_upper((unsigned char)s[i]) != (unsigned char)lit[i])
 			return 0;
 	}
 	return lit[n] == '\0';
@@ -132,10 +132,10 @@ static size_t mc_find(const char *s, size_t n, char c)
 	return i;
 }
 
-/* Decimal 1*DIGIT (max_digits digits at most when non-zero) with a value
- * <= max.  0 on success. */
-static int mc_dec(const char *s, size_t n, size_t max_digits, uint64_t max,
-		uint64_t *out)
+/* Decimal 1*DIGIT, at most max_digits digits (0: any number, leading
+ * zeros included), value <= max.  0 on success. */
+static int mc_dec(
+		const char *s, size_t n, size_t max_digits, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i;
@@ -265,14 +265,13 @@ static int mc_lifetime(const char *s, size_t n, uint64_t *out)
  * length 1*3DIGIT in 1..128 */
 static int mc_mki(const char *s, size_t n, uint32_t *value, uint32_t *mlen)
 {
-	size_t colon = mc_find(s, n, ':');
+	size_t colon = mc_find(s, n, ':'), ln;
 	uint64_t v, l;
 
 	if(colon >= n)
 		return -1;
-	if(mc_dec(s + colon + 1, n - colon - 1, MC_MAX_MKI_LEN_DIGITS,
-			   MC_MAX_MKI_LEN, &l)
-					< 0
+	ln = n - colon - 1;
+	if(mc_dec(s + colon + 1, ln, MC_MAX_MKI_LEN_DIGITS, MC_MAX_MKI_LEN, &l) < 0
 			|| l < 1)
 		return -1;
 	if(mc_dec(s, colon, 0, 0xffffffffu, &v) < 0)

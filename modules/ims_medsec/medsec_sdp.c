@@ -79,6 +79,9 @@ medsec_sdp_err_t medsec_sdp_parse(const char *s, size_t len, medsec_sdp_t *sdp)
 			return MEDSEC_SDP_TOO_BIG;
 		if(le - p < 2 || p[1] != '=' || p[0] < 'a' || p[0] > 'z')
 			return MEDSEC_SDP_SYNTAX;
+		/* a stray CR or a NUL inside a line is not SDP */
+		if(memchr(p, '\r', (size_t)(le - p)) || memchr(p, '\0', (size_t)(le - p)))
+			return MEDSEC_SDP_SYNTAX;
 		l = &sdp->lines[sdp->nlines];
 		l->s = p;
 		l->len = (size_t)(le - p);

@@ -22,9 +22,9 @@
 /* What one sec-mechanism is. */
 typedef struct sa_entry
 {
-	size_t start; /* the entry, from its name to the end of its last */
-	size_t end;	  /* parameter, without surrounding whitespace */
-	size_t sep;	  /* the separator before it (SWS "," SWS) starts here */
+	size_t start;	/* the entry, from its name to the end of its last */
+	size_t end;		/* parameter, without surrounding whitespace */
+	size_t sep;		/* the separator before it (SWS "," SWS) starts here */
 	unsigned flags; /* MEDSEC_SA_* set by this entry */
 	int mediasec;	/* carries a "mediasec" parameter */
 } sa_entry_t;
@@ -90,7 +90,8 @@ static int sa_ieq(const char *s, size_t n, const char *lit)
 	size_t i;
 
 	for(i = 0; i < n; i++) {
-		if(lit[i] == '\0' || sa_lower((unsigned char)s[i]) != (unsigned char)lit[i])
+		if(lit[i] == '\0'
+				|| sa_lower((unsigned char)s[i]) != (unsigned char)lit[i])
 			return 0;
 	}
 	return lit[n] == '\0';
@@ -166,8 +167,9 @@ static size_t sa_ipv6ref(const char *s, size_t len, size_t i)
 {
 	size_t j;
 
-	for(j = i + 1; j < len && (sa_is_hex((unsigned char)s[j]) || s[j] == ':'
-									  || s[j] == '.');
+	for(j = i + 1;
+			j < len
+			&& (sa_is_hex((unsigned char)s[j]) || s[j] == ':' || s[j] == '.');
 			j++)
 		;
 	if(j == i + 1 || j >= len || s[j] != ']')
