@@ -1,62 +1,162 @@
 #!/usr/bin/env bash
-# make demo: a real call through Kamailio (with ims_medsec) and rtpengine,
-# on 127.0.0.1, showing what the P-CSCF changed in each SDP.
+# make demo: real e2ae calls through Kamailio (ims_medsec) and rtpengine on
+# 127.0.0.1, showing what the P-CSCF changed and proving the media.
 #
-# It runs the harness's anchor case (test/cases/20-sip-anchor.sh): SIPp
-# caller -> Kamailio -> SIPp callee, media anchored in rtpengine through
-# the module's ng client, RTP played both ways.  Then it prints, for the
-# offer and for the answer, the SDP as sent and as received, with the
-# changed lines marked.  Key material, if any, is masked.
+#   1. a UE registers with Security-Client: sdes-srtp;mediasec;
+#   2. the UE makes an originating e2ae call (RTP/SAVP, a=3ge2ae:requested);
+#   3. the core makes a terminating call to the UE (plain RTP/AVP).
+# For each call it prints the SDP one side sent beside what the other side
+# received (changed lines marked, keys masked), the suite chosen, and the
+# verdict of the media probe (SRTP on the UE leg, plain RTP on the core
+# leg, both ways, with packet counts).  Everything is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export REPO_ROOT=$PWD BUILD_DIR=${BUILD_DIR:-$PWD/build}
+export TEST_OUT=${DEMO_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ims_medsec-demo.XXXXXX")}
+export TEST_NAME=demo
+unset RUN_DIR
+# shellcheck source=../test/lib.sh
+. test/lib.sh
+setup_run
+D=$REPO_ROOT/scripts/demo
+PROBE=$BUILD_DIR/bin/srtp_probe
+HOLD_MS=${HOLD_MS:-4000}
 
-out=$(mktemp -d "${TMPDIR:-/tmp}/ims_medsec-demo.XXXXXX")
-export TEST_OUT=$out RUN_DIR=$out/call
 bold=$'\e[1m' red=$'\e[31m' green=$'\e[32m' off=$'\e[0m'
 [ -t 1 ] || bold='' red='' green='' off=''
-
-echo "${bold}ims_medsec demo${off}: SIPp UE -> Kamailio P-CSCF (ims_medsec) -> SIPp core, media via rtpengine"
-if ! HOLD_MS=2000 bash test/cases/20-sip-anchor.sh >"$out/case.out" 2>&1; then
-	cat "$out/case.out"
-	echo "demo call FAILED (logs in $RUN_DIR)"
-	exit 1
-fi
+say() { printf '%s\n' "$*"; }
 
 # sdp_of LOG DIRECTION FIRSTLINE-REGEX: the SDP body of the first message of
-# that direction ("sent"/"received") whose first line matches.
+# that direction ("sent"/"received") in a sipp message log whose first line
+# matches.
 sdp_of() {
 	awk -v dir="$2" -v re="$3" '
 		/^-{10,} / { inmsg = 0; body = 0; next }
 		$0 ~ "^UDP message " dir { inmsg = 1; first = 1; next }
-		inmsg && first && /^$/ { next }
+		inmsg && first && /^\r?$/ { next }
 		inmsg && first { first = 0; if ($0 !~ re) inmsg = 0; next }
 		inmsg && !body && /^\r?$/ { body = 1; next }
 		inmsg && body && /^\r?$/ { if (found) exit; next }
 		inmsg && body { found = 1; sub(/\r$/, ""); print }
-	' "$1" | sed -E 's/(inline:)[^ |;]+/\1<masked>/g'
+	' "$1"
 }
 
-# show TITLE FROM-LABEL FROM-FILE TO-LABEL TO-FILE
+# show TITLE FROM-LABEL FROM-FILE TO-LABEL TO-FILE: a marked diff, keys masked.
 show() {
-	echo
-	echo "${bold}$1${off}"
-	echo "  $2 -> $4"
+	say ""
+	say "${bold}$1${off}   ($2 -> $4)"
 	diff --old-line-format="${red}  - %L${off}" --new-line-format="${green}  + %L${off}" \
-		--unchanged-line-format='    %L' "$3" "$5" || true
+		--unchanged-line-format='    %L' <(sdes_mask <"$3") <(sdes_mask <"$5") || true
 }
 
-sdp_of "$RUN_DIR/uac.messages.log" sent '^INVITE ' >"$out/offer.sent"
-sdp_of "$RUN_DIR/uas.messages.log" received '^INVITE ' >"$out/offer.recv"
-sdp_of "$RUN_DIR/uas.messages.log" sent '^SIP/2.0 200' >"$out/answer.sent"
-sdp_of "$RUN_DIR/uac.messages.log" received '^SIP/2.0 200' >"$out/answer.recv"
+sipp_bg() { # NAME SCENARIO ARGS...: a sipp in the background
+	local name=$1 sf=$2
+	shift 2
+	mapfile -t common < <(sipp_args "$name")
+	start_bg "$name" sipp "$SIPP" -sf "$D/$sf" "${common[@]}" -m 1 "$@"
+}
 
-show "Offer (INVITE)" "sent by the caller" "$out/offer.sent" \
-	"received by the callee" "$out/offer.recv"
-show "Answer (200 OK)" "sent by the callee" "$out/answer.sent" \
-	"received by the caller" "$out/answer.recv"
+sipp_wait() { # NAME PID
+	local rc=0
+	wait "$2" || rc=$?
+	assert_sipp_ok "$1" "$rc" "the $1 side of the demo call failed"
+}
 
-echo
-echo "${bold}Media${off}"
-grep -E 'relayed RTP|holds no call|anchored' "$out/case.out" | sed 's/^[^:]*: /  /'
-echo
-echo "Logs: $RUN_DIR (all processes stopped)"
+say "${bold}ims_medsec demo${off}: UE (SIPp) -- Kamailio P-CSCF with ims_medsec -- core (SIPp); rtpengine is the IMS-AGW"
+start_rtpengine agw --log-level-control=6 --log-level-crypto=6 --log-level-srtp=6 >/dev/null 2>&1
+scscf=$(alloc_ports 1)
+ue_sip=$(alloc_ports 1)
+ue_m=$(alloc_ports 2)
+core_m=$(alloc_ports 2)
+start_kamailio etc/ims_medsec-pcscf.cfg "RTPENGINE_NG=\"udp:127.0.0.1:$RTPE_AGW_NG\"" \
+	"MEDSEC_MODULE=\"$MEDSEC_MODULE\"" "SCSCF_URI=\"sip:127.0.0.1:$scscf\"" WORKERS=2 \
+	2>/dev/null
+say "  P-CSCF UE side 127.0.0.1:$KAM_SIP_PORT, core side 127.0.0.1:$KAM_CORE_PORT; S-CSCF 127.0.0.1:$scscf; UE 127.0.0.1:$ue_sip"
+
+# ----- 1. registration -----
+sipp_bg scscf-reg scscf_register.xml -p "$scscf" -key ue_port "$ue_sip"
+s_pid=$BG_PID
+sipp_bg ue-reg ue_register.xml -p "$ue_sip" "127.0.0.1:$KAM_SIP_PORT"
+sipp_wait ue-reg "$BG_PID"
+sipp_wait scscf-reg "$s_pid"
+say ""
+say "${bold}1. Registration${off}"
+grep -m1 '^Security-Client:' "$RUN_DIR/ue-reg.messages.log" | sed 's/^/  UE sent      /'
+awk '/^SIP\/2.0 401/{p=1} /^SIP\/2.0 200/{p=2} p && /^Security-Server:/{print "  UE got (" (p==1?"401":"200") ") " $0}' \
+	"$RUN_DIR/ue-reg.messages.log"
+
+media_probe() { # UE-OWN-SDP UE-GOT-SDP CORE-GOT-SDP
+	local own=$1 got=$2 core=$3 tag suite
+	read -r tag suite < <(sdp_crypto "$got")
+	sdp_crypto_key "$own" "$tag" >"$RUN_DIR/tx.key"
+	sdp_crypto_key "$got" "$tag" >"$RUN_DIR/rx.key"
+	say "  suite chosen: a=crypto:$tag $suite"
+	"$PROBE" --suite "$suite" --rtcp \
+		--ue-local "127.0.0.1:$ue_m" --ue-remote "$(sdp_conn_addr "$got"):$(sdp_media_port "$got")" \
+		--ue-tx-key-file "$RUN_DIR/tx.key" --ue-rx-key-file "$RUN_DIR/rx.key" \
+		--core-local "127.0.0.1:$core_m" \
+		--core-remote "$(sdp_conn_addr "$core"):$(sdp_media_port "$core")" \
+		>"$RUN_DIR/probe.out" 2>&1 || true
+	say "  media probe (SRTP on the UE leg, RTP on the core leg):"
+	sed 's/^/    /' "$RUN_DIR/probe.out"
+	grep -q '^VERDICT: PASS' "$RUN_DIR/probe.out" || fail "media probe failed"
+}
+
+# ----- 2. originating e2ae call -----
+k1=$(srtp_gen_key AES_CM_128_HMAC_SHA1_32)
+k2=$(srtp_gen_key AES_CM_128_HMAC_SHA1_80)
+sipp_bg core-ans core_answer.xml -p "$scscf" -key core_mport "$core_m"
+c_pid=$BG_PID
+sipp_bg ue-off ue_offer.xml -p "$ue_sip" -d "$HOLD_MS" -key ue_mport "$ue_m" \
+	-key ue_key1 "$k1" -key ue_key2 "$k2" "127.0.0.1:$KAM_SIP_PORT"
+u_pid=$BG_PID
+wait_until 5 grep -q '^ACK ' "$RUN_DIR/ue-off.messages.log" || fail "originating call not answered"
+sdp_of "$RUN_DIR/ue-off.messages.log" sent '^INVITE ' >"$RUN_DIR/o-ue-sent.sdp"
+sdp_of "$RUN_DIR/core-ans.messages.log" received '^INVITE ' >"$RUN_DIR/o-core-got.sdp"
+sdp_of "$RUN_DIR/core-ans.messages.log" sent '^SIP/2.0 200' >"$RUN_DIR/o-core-sent.sdp"
+sdp_of "$RUN_DIR/ue-off.messages.log" received '^SIP/2.0 200' >"$RUN_DIR/o-ue-got.sdp"
+say ""
+say "${bold}2. Originating e2ae call${off} (the UE offers SRTP and a=3ge2ae:requested)"
+show "  Offer (INVITE)" "sent by the UE" "$RUN_DIR/o-ue-sent.sdp" "received by the core" "$RUN_DIR/o-core-got.sdp"
+show "  Answer (200 OK)" "sent by the core" "$RUN_DIR/o-core-sent.sdp" "received by the UE" "$RUN_DIR/o-ue-got.sdp"
+media_probe "$RUN_DIR/o-ue-sent.sdp" "$RUN_DIR/o-ue-got.sdp" "$RUN_DIR/o-core-got.sdp"
+sipp_wait ue-off "$u_pid"
+sipp_wait core-ans "$c_pid"
+
+# ----- 3. terminating e2ae call -----
+k3=$(srtp_gen_key AES_CM_128_HMAC_SHA1_80)
+sipp_bg ue-ans ue_answer.xml -p "$ue_sip" -key ue_mport "$ue_m" -key ue_key1 "$k3"
+u_pid=$BG_PID
+sipp_bg core-off core_offer.xml -p "$scscf" -d "$HOLD_MS" -key ue_port "$ue_sip" \
+	-key core_mport "$core_m" "127.0.0.1:$KAM_CORE_PORT"
+c_pid=$BG_PID
+wait_until 5 grep -q '^ACK ' "$RUN_DIR/core-off.messages.log" || fail "terminating call not answered"
+sdp_of "$RUN_DIR/core-off.messages.log" sent '^INVITE ' >"$RUN_DIR/t-core-sent.sdp"
+sdp_of "$RUN_DIR/ue-ans.messages.log" received '^INVITE ' >"$RUN_DIR/t-ue-got.sdp"
+sdp_of "$RUN_DIR/ue-ans.messages.log" sent '^SIP/2.0 200' >"$RUN_DIR/t-ue-sent.sdp"
+sdp_of "$RUN_DIR/core-off.messages.log" received '^SIP/2.0 200' >"$RUN_DIR/t-core-got.sdp"
+say ""
+say "${bold}3. Terminating e2ae call${off} (the core offers plain RTP to the e2ae-registered UE)"
+show "  Offer (INVITE)" "sent by the core" "$RUN_DIR/t-core-sent.sdp" "received by the UE" "$RUN_DIR/t-ue-got.sdp"
+show "  Answer (200 OK)" "sent by the UE" "$RUN_DIR/t-ue-sent.sdp" "received by the core" "$RUN_DIR/t-core-got.sdp"
+# the UE's own key is in its answer; the network's key in the offer it got
+read -r tag suite < <(sdp_crypto "$RUN_DIR/t-ue-sent.sdp")
+sdp_crypto_key "$RUN_DIR/t-ue-sent.sdp" "$tag" >"$RUN_DIR/tx.key"
+sdp_crypto_key "$RUN_DIR/t-ue-got.sdp" "$tag" >"$RUN_DIR/rx.key"
+say "  suite chosen by the UE: a=crypto:$tag $suite"
+"$PROBE" --suite "$suite" --rtcp \
+	--ue-local "127.0.0.1:$ue_m" \
+	--ue-remote "$(sdp_conn_addr "$RUN_DIR/t-ue-got.sdp"):$(sdp_media_port "$RUN_DIR/t-ue-got.sdp")" \
+	--ue-tx-key-file "$RUN_DIR/tx.key" --ue-rx-key-file "$RUN_DIR/rx.key" \
+	--core-local "127.0.0.1:$core_m" \
+	--core-remote "$(sdp_conn_addr "$RUN_DIR/t-core-got.sdp"):$(sdp_media_port "$RUN_DIR/t-core-got.sdp")" \
+	>"$RUN_DIR/probe.out" 2>&1 || true
+say "  media probe (SRTP on the UE leg, RTP on the core leg):"
+sed 's/^/    /' "$RUN_DIR/probe.out"
+grep -q '^VERDICT: PASS' "$RUN_DIR/probe.out" || fail "media probe failed"
+sipp_wait core-off "$c_pid"
+sipp_wait ue-ans "$u_pid"
+
+wait_until 3 ng_no_calls "$RTPE_AGW_NG" || fail "rtpengine still holds a call"
+say ""
+say "After both BYEs rtpengine holds no call. Logs: $RUN_DIR"

@@ -110,6 +110,10 @@ _on_exit() {
 		note "FAILED: a process had to be killed with SIGKILL"
 		rc=1
 	fi
+	if [ -f "$RUN_DIR/tmpdirs" ]; then
+		xargs rm -rf <"$RUN_DIR/tmpdirs"
+		rm -f "$RUN_DIR/tmpdirs"
+	fi
 	if [ "$rc" -ne 0 ]; then
 		dump_logs
 	fi
@@ -577,7 +581,11 @@ start_kamailio() {
 	id=kamailio${name:+-$name}
 	pidfile=$RUN_DIR/$id.pid
 	log=$RUN_DIR/$id.log
-	rundir=$RUN_DIR/$id.run
+	# Kamailio's control socket lives in its runtime directory, and a unix
+	# socket path is limited to 104 bytes: keep it short, outside RUN_DIR.
+	rundir=$(mktemp -d "${TMPDIR:-/tmp}/imk.XXXXXX")
+	echo "$rundir" >>"$RUN_DIR/tmpdirs"
+	ln -sfn "$rundir" "$RUN_DIR/$id.run"
 	mkdir -p "$rundir"
 	for try in 1 2 3; do
 		port=$(alloc_ports 1)

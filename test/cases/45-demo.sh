@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# make demo keeps working: registration with mediasec, an originating and a
+# terminating e2ae call, each with the media probe passing both ways, and
+# no call left in rtpengine.  Keys never appear in its output.
+set -euo pipefail
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+setup_run
+env -u RUN_DIR DEMO_OUT="$RUN_DIR/demo" HOLD_MS=3000 "$REPO_ROOT/scripts/demo.sh" \
+	>"$RUN_DIR/demo.out" 2>&1 || fail "make demo failed: $(tail -20 "$RUN_DIR/demo.out")"
+o=$RUN_DIR/demo.out
+assert_grep "$o" 'UE got \(401\) Security-Server: sdes-srtp;mediasec' "mediasec in the 401"
+assert_grep "$o" 'UE got \(200\) Security-Server: sdes-srtp;mediasec' "mediasec in the 200"
+assert_eq "$(grep -c '^    VERDICT: PASS' "$o")" 2 "the media probe passed for both calls"
+assert_grep "$o" '\+ a=3ge2ae:applied' "the UE got the confirmation"
+assert_grep "$o" '- a=3ge2ae:requested' "the core never got the indication"
+assert_grep "$o" 'holds no call' "nothing left in rtpengine"
+assert_no_grep "$o" 'inline:[A-Za-z0-9+/]{20,}' "no key in the demo output"
+note "$(grep -m2 'ue->core: sent' "$o" | tr -s ' ' | tr '\n' ';')"
