@@ -21,6 +21,15 @@ setup_run
 D=$REPO_ROOT/scripts/demo
 PROBE=$BUILD_DIR/bin/srtp_probe
 HOLD_MS=${HOLD_MS:-4000}
+# DEMO_IP=::1 runs the UE, the core and the media over IPv6.
+ip=${DEMO_IP:-127.0.0.1}
+h=$(hostport "$ip" 0)
+h=${h%:0}
+rtpe_v6=()
+if [ "$ip" != 127.0.0.1 ]; then
+	export KAM_IP6=$ip
+	rtpe_v6=(--interface="$ip")
+fi
 
 bold=$'\e[1m' red=$'\e[31m' green=$'\e[32m' off=$'\e[0m'
 [ -t 1 ] || bold='' red='' green='' off=''
@@ -53,7 +62,8 @@ sipp_bg() { # NAME SCENARIO ARGS...: a sipp in the background
 	local name=$1 sf=$2
 	shift 2
 	mapfile -t common < <(sipp_args "$name")
-	start_bg "$name" sipp "$SIPP" -sf "$D/$sf" "${common[@]}" -m 1 "$@"
+	start_bg "$name" sipp "$SIPP" -sf "$D/$sf" "${common[@]}" -i "$ip" -m 1 \
+		-key ue_host "$h" "$@"
 }
 
 sipp_wait() { # NAME PID
@@ -63,20 +73,21 @@ sipp_wait() { # NAME PID
 }
 
 say "${bold}ims_medsec demo${off}: UE (SIPp) -- Kamailio P-CSCF with ims_medsec -- core (SIPp); rtpengine is the IMS-AGW"
-start_rtpengine agw --log-level-control=6 --log-level-crypto=6 --log-level-srtp=6 >/dev/null 2>&1
+start_rtpengine agw --log-level-control=6 --log-level-crypto=6 --log-level-srtp=6 \
+	"${rtpe_v6[@]}" >/dev/null 2>&1
 scscf=$(alloc_ports 1)
 ue_sip=$(alloc_ports 1)
 ue_m=$(alloc_ports 2)
 core_m=$(alloc_ports 2)
 start_kamailio etc/ims_medsec-pcscf.cfg "RTPENGINE_NG=\"udp:127.0.0.1:$RTPE_AGW_NG\"" \
-	"MEDSEC_MODULE=\"$MEDSEC_MODULE\"" "SCSCF_URI=\"sip:127.0.0.1:$scscf\"" WORKERS=2 \
+	"MEDSEC_MODULE=\"$MEDSEC_MODULE\"" "SCSCF_URI=\"sip:$h:$scscf\"" WORKERS=2 \
 	2>/dev/null
-say "  P-CSCF UE side 127.0.0.1:$KAM_SIP_PORT, core side 127.0.0.1:$KAM_CORE_PORT; S-CSCF 127.0.0.1:$scscf; UE 127.0.0.1:$ue_sip"
+say "  P-CSCF UE side $h:$KAM_SIP_PORT, core side $h:$KAM_CORE_PORT; S-CSCF $h:$scscf; UE $h:$ue_sip"
 
 # ----- 1. registration -----
 sipp_bg scscf-reg scscf_register.xml -p "$scscf" -key ue_port "$ue_sip"
 s_pid=$BG_PID
-sipp_bg ue-reg ue_register.xml -p "$ue_sip" "127.0.0.1:$KAM_SIP_PORT"
+sipp_bg ue-reg ue_register.xml -p "$ue_sip" "$h:$KAM_SIP_PORT"
 sipp_wait ue-reg "$BG_PID"
 sipp_wait scscf-reg "$s_pid"
 say ""
@@ -92,10 +103,10 @@ media_probe() { # UE-OWN-SDP UE-GOT-SDP CORE-GOT-SDP
 	sdp_crypto_key "$got" "$tag" >"$RUN_DIR/rx.key"
 	say "  suite chosen: a=crypto:$tag $suite"
 	"$PROBE" --suite "$suite" --rtcp \
-		--ue-local "127.0.0.1:$ue_m" --ue-remote "$(sdp_conn_addr "$got"):$(sdp_media_port "$got")" \
+		--ue-local "$h:$ue_m" --ue-remote "$(hostport "$(sdp_conn_addr "$got")" "$(sdp_media_port "$got")")" \
 		--ue-tx-key-file "$RUN_DIR/tx.key" --ue-rx-key-file "$RUN_DIR/rx.key" \
-		--core-local "127.0.0.1:$core_m" \
-		--core-remote "$(sdp_conn_addr "$core"):$(sdp_media_port "$core")" \
+		--core-local "$h:$core_m" \
+		--core-remote "$(hostport "$(sdp_conn_addr "$core")" "$(sdp_media_port "$core")")" \
 		>"$RUN_DIR/probe.out" 2>&1 || true
 	say "  media probe (SRTP on the UE leg, RTP on the core leg):"
 	sed 's/^/    /' "$RUN_DIR/probe.out"
@@ -108,7 +119,7 @@ k2=$(srtp_gen_key AES_CM_128_HMAC_SHA1_80)
 sipp_bg core-ans core_answer.xml -p "$scscf" -key core_mport "$core_m"
 c_pid=$BG_PID
 sipp_bg ue-off ue_offer.xml -p "$ue_sip" -d "$HOLD_MS" -key ue_mport "$ue_m" \
-	-key ue_key1 "$k1" -key ue_key2 "$k2" "127.0.0.1:$KAM_SIP_PORT"
+	-key ue_key1 "$k1" -key ue_key2 "$k2" "$h:$KAM_SIP_PORT"
 u_pid=$BG_PID
 wait_until 5 grep -q '^ACK ' "$RUN_DIR/ue-off.messages.log" || fail "originating call not answered"
 sdp_of "$RUN_DIR/ue-off.messages.log" sent '^INVITE ' >"$RUN_DIR/o-ue-sent.sdp"
@@ -128,7 +139,7 @@ k3=$(srtp_gen_key AES_CM_128_HMAC_SHA1_80)
 sipp_bg ue-ans ue_answer.xml -p "$ue_sip" -key ue_mport "$ue_m" -key ue_key1 "$k3"
 u_pid=$BG_PID
 sipp_bg core-off core_offer.xml -p "$scscf" -d "$HOLD_MS" -key ue_port "$ue_sip" \
-	-key core_mport "$core_m" "127.0.0.1:$KAM_CORE_PORT"
+	-key core_mport "$core_m" "$h:$KAM_CORE_PORT"
 c_pid=$BG_PID
 wait_until 5 grep -q '^ACK ' "$RUN_DIR/core-off.messages.log" || fail "terminating call not answered"
 sdp_of "$RUN_DIR/core-off.messages.log" sent '^INVITE ' >"$RUN_DIR/t-core-sent.sdp"
@@ -145,11 +156,11 @@ sdp_crypto_key "$RUN_DIR/t-ue-sent.sdp" "$tag" >"$RUN_DIR/tx.key"
 sdp_crypto_key "$RUN_DIR/t-ue-got.sdp" "$tag" >"$RUN_DIR/rx.key"
 say "  suite chosen by the UE: a=crypto:$tag $suite"
 "$PROBE" --suite "$suite" --rtcp \
-	--ue-local "127.0.0.1:$ue_m" \
-	--ue-remote "$(sdp_conn_addr "$RUN_DIR/t-ue-got.sdp"):$(sdp_media_port "$RUN_DIR/t-ue-got.sdp")" \
+	--ue-local "$h:$ue_m" \
+	--ue-remote "$(hostport "$(sdp_conn_addr "$RUN_DIR/t-ue-got.sdp")" "$(sdp_media_port "$RUN_DIR/t-ue-got.sdp")")" \
 	--ue-tx-key-file "$RUN_DIR/tx.key" --ue-rx-key-file "$RUN_DIR/rx.key" \
-	--core-local "127.0.0.1:$core_m" \
-	--core-remote "$(sdp_conn_addr "$RUN_DIR/t-core-got.sdp"):$(sdp_media_port "$RUN_DIR/t-core-got.sdp")" \
+	--core-local "$h:$core_m" \
+	--core-remote "$(hostport "$(sdp_conn_addr "$RUN_DIR/t-core-got.sdp")" "$(sdp_media_port "$RUN_DIR/t-core-got.sdp")")" \
 	>"$RUN_DIR/probe.out" 2>&1 || true
 say "  media probe (SRTP on the UE leg, RTP on the core leg):"
 sed 's/^/    /' "$RUN_DIR/probe.out"

@@ -76,7 +76,7 @@ up() {
 	"$RNGCTL" -n "udp:$host:$LAB_NG_PORT" ping >/dev/null ||
 		{ echo "lab: rtpengine did not start, see $LAB_DIR/rtpengine.log" >&2; exit 1; }
 	kamailio -f etc/ims_medsec-pcscf.cfg -DD -E -P "$LAB_DIR/kamailio.pid" \
-		-Y "$LAB_DIR/run" -A "LISTEN_IP=$LAB_IP" -A "SIP_PORT=$LAB_UE_PORT" \
+		-Y "$LAB_DIR/run" -A "LISTEN_IP=$host" -A "SIP_PORT=$LAB_UE_PORT" \
 		-A "CORE_PORT=$LAB_CORE_PORT" -A "SCSCF_URI=\"$LAB_SCSCF\"" \
 		-A "E2AE_SOCKET=\"udp:$host:$LAB_UE_PORT\"" \
 		-A "RTPENGINE_NG=\"udp:$host:$LAB_NG_PORT\"" \

@@ -568,7 +568,7 @@ Content-Length: 0\r
 # as etc/ims_medsec-pcscf.cfg does).  Exports KAM_SIP_PORT (KAM_<NAME>_SIP_PORT
 # with -n); log: kamailio[-NAME].log, runtime dir kamailio[-NAME].run/.
 start_kamailio() {
-	local name='' id v cfg port core_port pidfile log rundir try defs=() d
+	local name='' id v cfg port core_port pidfile log rundir try defs=() d v6
 	if [ "${1:-}" = -n ]; then
 		name=$2
 		shift 2
@@ -590,11 +590,16 @@ start_kamailio() {
 	for try in 1 2 3; do
 		port=$(alloc_ports 1)
 		core_port=$(alloc_ports 1)
+		# KAM_IP6 (e.g. ::1): also listen there, e2ae on its UE side too
+		v6=()
+		if [ -n "${KAM_IP6:-}" ]; then
+			v6=(-A "LISTEN_IP6=[$KAM_IP6]" -A "E2AE_SOCKET6=\"udp:[$KAM_IP6]:$port\"")
+		fi
 		rm -f "$pidfile"
 		start_bg "$id" kamailio "$KAMAILIO" -f "$cfg" -DD -E \
 			-P "$pidfile" -Y "$rundir" -A "SIP_PORT=$port" \
 			-A "CORE_PORT=$core_port" \
-			-A "E2AE_SOCKET=\"udp:127.0.0.1:$port\"" "${defs[@]}"
+			-A "E2AE_SOCKET=\"udp:127.0.0.1:$port\"" "${v6[@]}" "${defs[@]}"
 		register_proc "$pidfile" kamailio
 		if wait_until "$START_TIMEOUT" _kamailio_ready "$BG_PID" "$pidfile" "$port" &&
 			_alive "$BG_PID"; then
