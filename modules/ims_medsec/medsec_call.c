@@ -120,6 +120,17 @@ static int mode_code(int mode)
 									 : MEDSEC_PLAIN;
 }
 
+/* e2ae refused an offer or an answer: log, and reply to a request. */
+static int refused(sip_msg_t *msg, const medsec_ids_t *ids, const char *what,
+		const medsec_e2ae_result_t *res)
+{
+	LM_NOTICE("%s refused (call %.*s): %s\n", what, ids->callid.len,
+			ids->callid.s, res->reason);
+	medsec_sip_refuse(
+			msg, res->status, "Not Acceptable Here", res->reason, NULL);
+	return MEDSEC_ERR_REFUSED;
+}
+
 int medsec_call_offer(sip_msg_t *msg, int from_ue)
 {
 	medsec_ids_t ids;
@@ -141,13 +152,8 @@ int medsec_call_offer(sip_msg_t *msg, int from_ue)
 
 	if(medsec_e2ae_offer(&ctx, body.s, (size_t)body.len, &call.st,
 			   _medsec_out1, sizeof(_medsec_out1), &res)
-			!= 0) {
-		LM_NOTICE("offer refused (call %.*s): %s\n", ids.callid.len,
-				ids.callid.s, res.reason);
-		medsec_sip_refuse(msg, res.status, "Not Acceptable Here", res.reason,
-				NULL);
-		return MEDSEC_ERR_REFUSED;
-	}
+			!= 0)
+		return refused(msg, &ids, "offer", &res);
 	call.node = known ? old.node : -1;
 	if(!res.use_agw) {
 		if(call.node >= 0) /* the call was anchored: it no longer is */
@@ -219,13 +225,8 @@ int medsec_call_answer(sip_msg_t *msg)
 	ctx_init(&ctx, !call.st.offer_from_ue, call.st.mode == MEDSEC_MODE_E2AE);
 	if(medsec_e2ae_answer(&ctx, &call.st, body.s, (size_t)body.len,
 			   _medsec_out1, sizeof(_medsec_out1), &res)
-			!= 0) {
-		LM_NOTICE("answer refused (call %.*s): %s\n", ids.callid.len,
-				ids.callid.s, res.reason);
-		medsec_sip_refuse(msg, res.status, "Not Acceptable Here", res.reason,
-				NULL);
-		return MEDSEC_ERR_REFUSED;
-	}
+			!= 0)
+		return refused(msg, &ids, "answer", &res);
 	if(!res.use_agw) {
 		if(set_body(msg, &body, _medsec_out1, res.len) < 0)
 			return MEDSEC_ERR_MSG;

@@ -131,6 +131,17 @@ static int uri_key(const str *uri, char *buf, str *key)
 	return 0;
 }
 
+/* 1 when s contains word, compared case-insensitively. */
+static int has_word(const str *s, const char *word)
+{
+	int n = (int)strlen(word), i;
+
+	for(i = 0; i + n <= s->len; i++)
+		if(strncasecmp(s->s + i, word, n) == 0)
+			return 1;
+	return 0;
+}
+
 /* Remove mediasec entries from the reply's Security-Server headers: only
  * the P-CSCF itself indicates e2ae to the UE. */
 static void strip_core_mediasec(sip_msg_t *rpl)
@@ -143,10 +154,14 @@ static void strip_core_mediasec(sip_msg_t *rpl)
 	for(h = rpl->headers; h; h = h->next) {
 		if(!hdr_is(h, &_medsec_sec_server))
 			continue;
-		if(medsec_secagree_scan(h->body.s, (size_t)h->body.len) <= 0)
+		n = medsec_secagree_scan(h->body.s, (size_t)h->body.len);
+		if(n < 0 && has_word(&h->body, "mediasec")) {
+			/* malformed and naming mediasec: it goes as a whole */
+			LM_INFO("removed a malformed Security-Server from the core\n");
+			del_lump(rpl, h->name.s - rpl->buf, h->len, 0);
 			continue;
-		if(!(medsec_secagree_scan(h->body.s, (size_t)h->body.len)
-					& MEDSEC_SA_MEDIASEC))
+		}
+		if(n <= 0 || !(n & MEDSEC_SA_MEDIASEC))
 			continue;
 		buf = pkg_malloc(h->body.len + 1);
 		if(buf == NULL) {
