@@ -244,6 +244,8 @@ int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,
 		rng_benc_end(&e);
 	}
 	r = send_req(cmd, ids, &e, node, &rep);
+	/* the request carried SDES keys */
+	explicit_bzero(_medsec_req, e.len);
 	if(r != MEDSEC_OK)
 		return r;
 	out->s = (char *)rep->sdp.s;

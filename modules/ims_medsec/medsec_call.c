@@ -131,7 +131,7 @@ static int refused(sip_msg_t *msg, const medsec_ids_t *ids, const char *what,
 	return MEDSEC_ERR_REFUSED;
 }
 
-int medsec_call_offer(sip_msg_t *msg, int from_ue)
+static int call_offer(sip_msg_t *msg, int from_ue)
 {
 	medsec_ids_t ids;
 	medsec_e2ae_ctx_t ctx;
@@ -200,7 +200,7 @@ int medsec_call_offer(sip_msg_t *msg, int from_ue)
 	return mode_code(call.st.mode);
 }
 
-int medsec_call_answer(sip_msg_t *msg)
+static int call_answer(sip_msg_t *msg)
 {
 	medsec_ids_t ids;
 	medsec_e2ae_ctx_t ctx;
@@ -249,6 +249,28 @@ int medsec_call_answer(sip_msg_t *msg)
 	LM_INFO("call %.*s: %s answer through gateway node %d\n", ids.callid.len,
 			ids.callid.s, mode_name(call.st.mode), call.node);
 	return mode_code(call.st.mode);
+}
+
+/* The scratch bodies held SDES keys: wipe what was used (the message's own
+ * copies belong to Kamailio). */
+static void wipe_scratch(void)
+{
+	explicit_bzero(_medsec_out1, sizeof(_medsec_out1));
+	explicit_bzero(_medsec_out2, sizeof(_medsec_out2));
+}
+
+int medsec_call_offer(sip_msg_t *msg, int from_ue)
+{
+	int r = call_offer(msg, from_ue);
+	wipe_scratch();
+	return r;
+}
+
+int medsec_call_answer(sip_msg_t *msg)
+{
+	int r = call_answer(msg);
+	wipe_scratch();
+	return r;
 }
 
 int medsec_call_delete(sip_msg_t *msg)
