@@ -200,6 +200,38 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 	return mode_code(call.st.mode);
 }
 
+/*
+ * An answer that must not pass.  A provisional reply can be dropped by the
+ * script; a final one cannot (a proxy forwards every 2xx, and tm ignores
+ * "drop" for it), so its SDP is replaced with every media line rejected,
+ * and the call's AGW session is released: no key, no media address and no
+ * keyless media get through.
+ */
+static int answer_failed(sip_msg_t *msg, const medsec_ids_t *ids,
+		medsec_call_t *call, const str *body, int r)
+{
+	size_t n;
+
+	if(msg->first_line.type != SIP_REPLY
+			|| msg->first_line.u.reply.statuscode < 200)
+		return r;
+	n = medsec_e2ae_reject_all(&_medsec_sdp, &call->st, body->s,
+			(size_t)body->len, _medsec_out2, sizeof(_medsec_out2));
+	if(n == 0 || set_body(msg, body, _medsec_out2, n) < 0)
+		LM_ERR("cannot reject the media of call %.*s\n", ids->callid.len,
+				ids->callid.s);
+	if(call->node >= 0)
+		medsec_agw_delete_call(ids, call->node);
+	/* retransmissions of this answer must be rejected too */
+	call->node = -1;
+	call->st.mode = MEDSEC_MODE_REFUSED;
+	medsec_ht_set(_medsec_calls, &ids->callid, call, medsec_session_timeout);
+	LM_NOTICE("final answer of call %.*s refused: every media line rejected,"
+			  " gateway session released\n",
+			ids->callid.len, ids->callid.s);
+	return r;
+}
+
 static int call_answer(sip_msg_t *msg)
 {
 	medsec_ids_t ids;
@@ -222,11 +254,15 @@ static int call_answer(sip_msg_t *msg)
 				ids.callid.s);
 		return MEDSEC_ERR_NOCALL;
 	}
+	if(call.st.mode == MEDSEC_MODE_REFUSED)
+		return answer_failed(msg, &ids, &call, &body, MEDSEC_ERR_REFUSED);
 	ctx_init(&ctx, !call.st.offer_from_ue, call.st.mode == MEDSEC_MODE_E2AE);
 	if(medsec_e2ae_answer(&ctx, &call.st, body.s, (size_t)body.len,
 			   _medsec_out1, sizeof(_medsec_out1), &res)
-			!= 0)
-		return refused(msg, &ids, "answer", &res);
+			!= 0) {
+		r = refused(msg, &ids, "answer", &res);
+		return answer_failed(msg, &ids, &call, &body, r);
+	}
 	if(!res.use_agw) {
 		if(set_body(msg, &body, _medsec_out1, res.len) < 0)
 			return MEDSEC_ERR_MSG;
@@ -236,13 +272,13 @@ static int call_answer(sip_msg_t *msg)
 	sdp1.len = (int)res.len;
 	r = medsec_agw_sdp("answer", &ids, &sdp1, NULL, 0, &call.node, &agw_sdp);
 	if(r != MEDSEC_OK)
-		return r;
+		return answer_failed(msg, &ids, &call, &body, r);
 	if(medsec_e2ae_answer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,
 			   _medsec_out2, sizeof(_medsec_out2), &res)
 			!= 0) {
 		LM_ERR("gateway answer for call %.*s failed a check: %s\n",
 				ids.callid.len, ids.callid.s, res.reason);
-		return MEDSEC_ERR_INTERNAL;
+		return answer_failed(msg, &ids, &call, &body, MEDSEC_ERR_INTERNAL);
 	}
 	if(set_body(msg, &body, _medsec_out2, res.len) < 0)
 		return MEDSEC_ERR_MSG;

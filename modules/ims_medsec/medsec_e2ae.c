@@ -535,3 +535,60 @@ int medsec_e2ae_answer_reply(const medsec_e2ae_ctx_t *ctx,
 	copy_stripped(sdp, &w);
 	return finish(res, &w);
 }
+
+size_t medsec_e2ae_reject_all(medsec_sdp_t *sdp, const medsec_e2ae_state_t *st,
+		const char *s, size_t len, char *out, size_t cap)
+{
+	medsec_sdpw_t w;
+	int i, l;
+
+	if(medsec_sdp_parse(s, len, sdp) != MEDSEC_SDP_OK) {
+		sdp->nlines = 0;
+		sdp->nmedia = 0;
+		sdp->eol = "\r\n";
+	}
+	medsec_sdpw_init(&w, out, cap, sdp->eol);
+	/* session level: identity lines only, no attributes, no address */
+	for(l = 0; l < sdp->nlines && sdp->lines[l].media < 0; l++) {
+		const medsec_sdp_line_t *ln = &sdp->lines[l];
+		if(ln->type == 'a' || ln->type == 'k')
+			continue;
+		if(ln->type == 'c') {
+			int v6 = ln->len >= 10 && memcmp(ln->s + 5, "IP6", 3) == 0;
+			medsec_sdpw_cstr(&w, v6 ? "c=IN IP6 ::" : "c=IN IP4 0.0.0.0");
+			medsec_sdpw_eol(&w);
+			continue;
+		}
+		medsec_sdpw_line(&w, ln);
+	}
+	if(sdp->nlines == 0) {
+		medsec_sdpw_cstr(&w, "v=0");
+		medsec_sdpw_eol(&w);
+		medsec_sdpw_cstr(&w, "o=- 0 0 IN IP4 0.0.0.0");
+		medsec_sdpw_eol(&w);
+		medsec_sdpw_cstr(&w, "s=-");
+		medsec_sdpw_eol(&w);
+		medsec_sdpw_cstr(&w, "t=0 0");
+		medsec_sdpw_eol(&w);
+	}
+	for(i = 0; i < sdp->nmedia; i++) {
+		const medsec_sdp_media_t *m = &sdp->media[i];
+		medsec_sdpw_cstr(&w, "m=");
+		medsec_sdpw_raw(&w, m->type.s, m->type.len);
+		medsec_sdpw_cstr(&w, " 0 ");
+		if(i < st->nmedia && st->m[i].e2ae) {
+			int feedback = m->proto.len > 0 && m->proto.s[m->proto.len - 1] == 'F';
+			medsec_sdpw_cstr(&w, st->offer_from_ue ? "RTP/SAVP" : "RTP/AVP");
+			if(feedback)
+				medsec_sdpw_cstr(&w, "F");
+		} else {
+			medsec_sdpw_raw(&w, m->proto.s, m->proto.len);
+		}
+		if(m->fmts.len) {
+			medsec_sdpw_cstr(&w, " ");
+			medsec_sdpw_raw(&w, m->fmts.s, m->fmts.len);
+		}
+		medsec_sdpw_eol(&w);
+	}
+	return w.err ? 0 : w.len;
+}

@@ -31,6 +31,7 @@ typedef enum medsec_mode
 	MEDSEC_MODE_PLAIN = 1, /* anchored in the AGW, no SRTP termination */
 	MEDSEC_MODE_E2AE = 2,  /* SRTP terminated in the AGW on the UE side */
 	MEDSEC_MODE_E2E = 3,   /* end-to-end security: untouched, not anchored */
+	MEDSEC_MODE_REFUSED = 4, /* its final answer was refused: reject again */
 } medsec_mode_t;
 
 /* Why an offer is end-to-end (for counters). */
@@ -90,5 +91,18 @@ int medsec_e2ae_answer(const medsec_e2ae_ctx_t *ctx,
 int medsec_e2ae_answer_reply(const medsec_e2ae_ctx_t *ctx,
 		const medsec_e2ae_state_t *st, const char *sdp, size_t len, char *out,
 		size_t cap, medsec_e2ae_result_t *res);
+
+/*
+ * An answer that must not pass but cannot be dropped (a proxy forwards
+ * every 2xx, RFC 3261 16.7): the same SDP with every media line rejected
+ * (port 0) and only the m= lines kept, so no key, address or indication
+ * leaks and no media flows.  The e2ae media lines of st get the protocol
+ * of the offer they answer (RTP/SAVP toward a UE offerer, RTP/AVP toward
+ * the core).  A body that does not parse becomes a session without media.
+ * Returns the length written, or 0 when out is too small.
+ */
+size_t medsec_e2ae_reject_all(medsec_sdp_t *scratch,
+		const medsec_e2ae_state_t *st, const char *sdp, size_t len, char *out,
+		size_t cap);
 
 #endif

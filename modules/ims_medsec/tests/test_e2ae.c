@@ -3,7 +3,8 @@
  *
  * Each golden/e2ae/NAME.in is a flow of steps, each starting with a line
  *   @STEP [from_ue=0|1] [ue_e2ae=0|1] [reject_unregistered=0|1]
- * (STEP: offer, offer_reply, answer, answer_reply) followed by the SDP of
+ * (STEP: offer, offer_reply, answer, answer_reply, reject_all) followed by
+ * the SDP of
  * that step (the body received, or the AGW's SDP for the *_reply steps).
  * The state of the offer carries over to the later steps.  NAME.out holds,
  * per step, a result line and the SDP produced.
@@ -109,7 +110,12 @@ static void e2ae_flow(const char *in, size_t len, char *out, size_t cap)
 		else if(strcmp(step, "answer_reply") == 0)
 			r = medsec_e2ae_answer_reply(&ctx, &st, sdp, blen, res_sdp,
 					sizeof(res_sdp), &res);
-		else {
+		else if(strcmp(step, "reject_all") == 0) {
+			memset(&res, 0, sizeof(res));
+			res.len = medsec_e2ae_reject_all(&sdp_scratch, &st, sdp, blen,
+					res_sdp, sizeof(res_sdp));
+			r = res.len ? 0 : -1;
+		} else {
 			appendf(out, cap, "unknown step %s\n", step);
 			return;
 		}
