@@ -187,8 +187,11 @@ static int offer_e2ae_orig(const medsec_e2ae_ctx_t *ctx,
 		if(!st->m[i].e2ae)
 			continue;
 		chosen[i] = choose_crypto(ctx, i, &cc[i], &why);
-		if(chosen[i] < 0)
-			return fail(res, 488, "no acceptable crypto line for e2ae");
+		if(chosen[i] < 0) {
+			fail(res, 488, "no acceptable crypto line for e2ae");
+			res->detail = why;
+			return res->status;
+		}
 		st->m[i].noffered = 1;
 		st->m[i].offered[0].tag = cc[i].tag;
 		st->m[i].offered[0].suite = (uint8_t)cc[i].suite;
@@ -242,6 +245,13 @@ int medsec_e2ae_offer(const medsec_e2ae_ctx_t *ctx, const char *s, size_t len,
 			n_rtp++;
 	}
 
+	if(!ctx->from_ue && n_req > 0) {
+		/* "requested" is the UE's word: from the core it is SRTP of the far
+		 * end, i.e. end-to-end (the indication is removed below) */
+		n_e2e += n_req;
+		n_req = 0;
+		memset(st->m, 0, sizeof(st->m));
+	}
 	if(ctx->from_ue && n_req > 0 && !ctx->ue_e2ae) {
 		if(ctx->reject_unregistered)
 			return fail(res, 488, "e2ae requested without mediasec registration");

@@ -73,6 +73,7 @@ typedef struct medsec_e2ae_result
 {
 	int status;			   /* 0, or the SIP code to refuse with (488, 500) */
 	const char *reason;	   /* static text for the Warning header and logs */
+	const char *detail;	   /* NULL, or why (e.g. the last line's refusal) */
 	int use_agw;		   /* send the body to the AGW */
 	const char *transport; /* ng transport-protocol for an offer, or NULL */
 	unsigned sdes_no;	   /* ng SDES-no-<suite>: bit (1 << suite) */

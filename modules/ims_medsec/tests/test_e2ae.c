@@ -121,7 +121,10 @@ static void e2ae_flow(const char *in, size_t len, char *out, size_t cap)
 		}
 		appendf(out, cap, "== %s: status=%d", step, res.status);
 		if(r != 0) {
-			appendf(out, cap, " reason=\"%s\"\n", res.reason);
+			appendf(out, cap, " reason=\"%s\"", res.reason);
+			if(res.detail)
+				appendf(out, cap, " detail=\"%s\"", res.detail);
+			appendf(out, cap, "\n");
 			return; /* a refused step ends the flow */
 		}
 		appendf(out, cap, " mode=%d use_agw=%d", st.mode, res.use_agw);
