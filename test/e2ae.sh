@@ -414,3 +414,66 @@ assert_sdp_port() {
 # sdp_without_crypto_keys FILE: the SDP with inline keys masked (for
 # comparisons and notes).
 sdp_masked() { sdes_mask <"$1"; }
+
+# ----- gateway failure cases (test/cases/8x) -----
+
+# e2ae_lab_nodes DEFINE...: e2ae_lab without an rtpengine: the case starts
+# its nodes itself (or none) and gives Kamailio RTPENGINE_NG (RTPENGINE_NG2,
+# NG_TIMEOUT_MS, NG_RETRIES...) as DEFINEs.  SCSCF_PORT and the EXIT trap
+# as in e2ae_lab.
+e2ae_lab_nodes() {
+	command -v "$SIPP" >/dev/null || fail "sipp not found"
+	[ -f "$MEDSEC_MODULE" ] || fail "module not built: $MEDSEC_MODULE"
+	have_rngctl || fail "rngctl not built: $RNGCTL"
+	trap '_e2ae_on_exit' EXIT
+	SCSCF_PORT=$(alloc_ports 1)
+	export SCSCF_PORT
+	start_kamailio "$E2AE_CFG" "MEDSEC_MODULE=\"$MEDSEC_MODULE\"" WORKERS=2 \
+		"SCSCF_URI=\"sip:127.0.0.1:$SCSCF_PORT\"" "$@"
+	note "S-CSCF/core sipp on 127.0.0.1:$SCSCF_PORT"
+}
+
+# e2ae_no_calls_on PORT WHAT: the rtpengine whose ng port is PORT holds no
+# call (waits up to 5 s).
+e2ae_no_calls_on() {
+	if ! wait_until 5 ng_no_calls "$1"; then
+		rngctl "$1" list >"$RUN_DIR/list-$1.out" 2>&1 || true
+		fail "$2: rtpengine (ng $1) still holds a call: $(tr '\n' ' ' <"$RUN_DIR/list-$1.out")"
+	fi
+}
+
+# ng_holds PORT CALLID: the rtpengine whose ng port is PORT lists CALLID.
+ng_holds() {
+	rngctl "$1" list 2>/dev/null | awk -v c="$2" '{ sub(/^ *- */, "- ") } $0 == "- " c { f = 1 } END { exit f ? 0 : 1 }'
+}
+
+# assert_node_sdp FILE NODE WHAT: like assert_agw_sdp, for rtpengine NODE
+# (the name given to start_rtpengine: its RTPE_<NODE>_PORT_MIN/MAX).
+assert_node_sdp() {
+	local p v min max
+	v=$(_var "$2")
+	min=RTPE_${v}_PORT_MIN max=RTPE_${v}_PORT_MAX
+	p=$(sdp_media_port "$1")
+	assert_eq "$(sdp_conn_addr "$1")" 127.0.0.1 "$3: c= of the gateway"
+	if [ -z "$p" ] || [ "$p" -lt "${!min}" ] || [ "$p" -gt "${!max}" ]; then
+		fail "$3: m= port '$p' is not rtpengine $2's (${!min}-${!max})"
+	fi
+}
+
+# sipp_received TRACE: the first lines of every message sipp received.
+sipp_received() {
+	local i=1
+	while sipp_msg "$1" received '.' "$i" >"$RUN_DIR/.rx.msg" 2>/dev/null; do
+		head -n 1 "$RUN_DIR/.rx.msg"
+		i=$((i + 1))
+	done
+	rm -f "$RUN_DIR/.rx.msg"
+}
+
+# sipp_received_all TRACE: every message sipp received, whole.
+sipp_received_all() {
+	local i=1
+	while sipp_msg "$1" received '.' "$i" 2>/dev/null; do
+		i=$((i + 1))
+	done
+}

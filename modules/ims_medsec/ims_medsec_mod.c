@@ -14,7 +14,9 @@
 #include "medsec_agw.h"
 #include "medsec_call.h"
 #include "medsec_reg.h"
+#include "medsec_rpc.h"
 #include "medsec_sip.h"
+#include "medsec_stats.h"
 
 MODULE_VERSION
 
@@ -59,12 +61,24 @@ static param_export_t params[] = {
 	{0, 0, 0}
 };
 
+static rpc_export_t rpc_cmds[] = {
+	{"ims_medsec.registrations", medsec_rpc_registrations,
+		medsec_rpc_registrations_doc, RET_ARRAY},
+	{"ims_medsec.sessions", medsec_rpc_sessions,
+		medsec_rpc_sessions_doc, RET_ARRAY},
+	{"ims_medsec.nodes", medsec_rpc_nodes,
+		medsec_rpc_nodes_doc, RET_ARRAY},
+	{"ims_medsec.node_enable", medsec_rpc_node_enable,
+		medsec_rpc_node_enable_doc, 0},
+	{0, 0, 0, 0}
+};
+
 struct module_exports exports = {
 	"ims_medsec",
 	DEFAULT_DLFLAGS,
 	cmds,
 	params,
-	0,			/* RPC methods */
+	rpc_cmds,	/* RPC methods */
 	0,			/* pseudo-variables */
 	0,			/* response handling */
 	mod_init,
@@ -82,8 +96,8 @@ static int mod_init(void)
 		LM_ERR("session_timeout must be >= 60, table sizes >= 16\n");
 		return -1;
 	}
-	if(medsec_sip_init() < 0 || medsec_reg_init() < 0
-			|| medsec_call_init() < 0)
+	if(medsec_agw_init() < 0 || medsec_stats_init() < 0 || medsec_sip_init() < 0
+			|| medsec_reg_init() < 0 || medsec_call_init() < 0)
 		return -1;
 	if(register_timer(medsec_timer, 0, 60) < 0) {
 		LM_ERR("cannot register the expiry timer\n");

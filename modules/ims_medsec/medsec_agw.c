@@ -4,14 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/dprint.h"
 #include "core/mem/mem.h"
+#include "core/mem/shm_mem.h"
 #include "core/ut.h"
 
 #include "rtpengine-ng/rng.h"
 
 #include "medsec_crypto.h"
+#include "medsec_stats.h"
 
 #include "medsec_agw.h"
 
@@ -32,8 +35,13 @@ typedef struct medsec_node_cfg
 static medsec_node_cfg_t _medsec_nodes[MEDSEC_MAX_NODES];
 static int _medsec_nnodes = 0;
 
+/* operator switch per configured node (1: takes new calls), in shared
+ * memory: set by RPC, applied by each process to its own client */
+static int *_medsec_node_on = NULL;
+
 /* per process */
 static rng_client *_medsec_client = NULL;
+static int _medsec_node_applied[MEDSEC_MAX_NODES];
 static char _medsec_req[RNG_MAX_MSG];
 
 int medsec_agw_add_node(modparam_t type, void *val)
@@ -100,6 +108,20 @@ int medsec_agw_check_config(void)
 	return 0;
 }
 
+int medsec_agw_init(void)
+{
+	int i;
+
+	_medsec_node_on = shm_malloc(MEDSEC_MAX_NODES * sizeof(int));
+	if(_medsec_node_on == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	for(i = 0; i < MEDSEC_MAX_NODES; i++)
+		_medsec_node_on[i] = 1;
+	return 0;
+}
+
 static void *medsec_pkg_alloc(void *ctx, size_t size)
 {
 	(void)ctx;
@@ -120,6 +142,10 @@ int medsec_agw_child_init(int rank)
 
 	if(rank == PROC_INIT)
 		return 0;
+	/* a process forked after the main one's init (e.g. ctl's RPC process)
+	 * inherited its client: this one gets its own */
+	rng_client_free(_medsec_client);
+	_medsec_client = NULL;
 	rng_conf_default(&conf);
 	conf.timeout_ms = (unsigned int)medsec_ng_timeout_ms;
 	conf.retries = (unsigned int)medsec_ng_retries;
@@ -137,6 +163,7 @@ int medsec_agw_child_init(int rank)
 					_medsec_nodes[i].uri, rng_strerror(r));
 			return -1;
 		}
+		_medsec_node_applied[i] = 1;
 	}
 	return 0;
 }
@@ -145,6 +172,103 @@ void medsec_agw_destroy(void)
 {
 	rng_client_free(_medsec_client);
 	_medsec_client = NULL;
+	if(_medsec_node_on) {
+		shm_free(_medsec_node_on);
+		_medsec_node_on = NULL;
+	}
+}
+
+/* Bring this process's client in line with the operator switches. */
+static void apply_admin(void)
+{
+	int i, on;
+
+	if(_medsec_node_on == NULL)
+		return;
+	for(i = 0; i < _medsec_nnodes; i++) {
+		on = _medsec_node_on[i];
+		if(on == _medsec_node_applied[i])
+			continue;
+		if(rng_client_node_enable(_medsec_client, (unsigned int)i, on)
+				== RNG_OK) {
+			_medsec_node_applied[i] = on;
+			LM_INFO("rtpengine node %d (%s) %s for new calls\n", i,
+					_medsec_nodes[i].uri, on ? "enabled" : "disabled");
+		}
+	}
+}
+
+int medsec_agw_node_count(void)
+{
+	return _medsec_nnodes;
+}
+
+const char *medsec_agw_node_uri(int node)
+{
+	return (node >= 0 && node < _medsec_nnodes) ? _medsec_nodes[node].uri : "";
+}
+
+unsigned int medsec_agw_node_weight(int node)
+{
+	return (node >= 0 && node < _medsec_nnodes) ? _medsec_nodes[node].weight
+												: 0;
+}
+
+int medsec_agw_node_enabled(int node)
+{
+	if(node < 0 || node >= _medsec_nnodes || _medsec_node_on == NULL)
+		return 0;
+	return _medsec_node_on[node];
+}
+
+/* uri without a leading "udp:" */
+static str bare_uri(const char *s, int len)
+{
+	str b;
+
+	b.s = (char *)s;
+	b.len = len;
+	if(b.len >= 4 && strncasecmp(b.s, "udp:", 4) == 0) {
+		b.s += 4;
+		b.len -= 4;
+	}
+	return b;
+}
+
+int medsec_agw_node_find(const str *uri)
+{
+	str want = bare_uri(uri->s, uri->len), have;
+	int i;
+
+	for(i = 0; i < _medsec_nnodes; i++) {
+		have = bare_uri(
+				_medsec_nodes[i].uri, (int)strlen(_medsec_nodes[i].uri));
+		if(have.len == want.len && strncasecmp(have.s, want.s, want.len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+int medsec_agw_node_enable(int node, int on)
+{
+	if(node < 0 || node >= _medsec_nnodes || _medsec_node_on == NULL)
+		return -1;
+	_medsec_node_on[node] = on ? 1 : 0;
+	LM_NOTICE("rtpengine node %d (%s) set %s by the operator\n", node,
+			_medsec_nodes[node].uri, on ? "enabled" : "disabled");
+	return 0;
+}
+
+const char *medsec_agw_ping(int node)
+{
+	int r;
+
+	if(node < 0 || node >= _medsec_nnodes)
+		return "no such node";
+	if(_medsec_client == NULL)
+		return "no client in this process";
+	r = rng_client_ping(_medsec_client, (unsigned int)node);
+	return r == RNG_OK ? "ok" : rng_strerror(r);
 }
 
 static void enc_str(rng_benc *e, const char *key, const str *v)
@@ -194,10 +318,12 @@ static int send_req(const char *cmd, const medsec_ids_t *ids, rng_benc *e,
 		LM_ERR("no rtpengine client in this process\n");
 		return MEDSEC_ERR_AGW;
 	}
+	medsec_stats_inc(MEDSEC_ST_AGW_REQUESTS);
 	if(*node >= 0) {
 		r = rng_client_request(_medsec_client, (unsigned int)*node,
 				_medsec_req, e->len, rep);
 	} else {
+		apply_admin();
 		r = rng_client_request_new(_medsec_client, ids->callid.s,
 				(size_t)ids->callid.len, _medsec_req, e->len, rep, &picked);
 		if(r == RNG_OK)
@@ -206,9 +332,13 @@ static int send_req(const char *cmd, const medsec_ids_t *ids, rng_benc *e,
 	if(r != RNG_OK) {
 		LM_ERR("%s for call %.*s failed: %s\n", cmd, ids->callid.len,
 				ids->callid.s, rng_strerror(r));
+		medsec_stats_inc(MEDSEC_ST_AGW_FAILURES);
 		return MEDSEC_ERR_AGW;
 	}
-	return check_reply(cmd, ids, *node, *rep, strcmp(cmd, "delete") != 0);
+	r = check_reply(cmd, ids, *node, *rep, strcmp(cmd, "delete") != 0);
+	if(r != MEDSEC_OK)
+		medsec_stats_inc(MEDSEC_ST_AGW_FAILURES);
+	return r;
 }
 
 int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,

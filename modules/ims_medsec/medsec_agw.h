@@ -31,6 +31,8 @@ extern int medsec_ng_recheck_s;
 /* modparam "rtpengine_sock": "udp:HOST:PORT[=WEIGHT]", repeatable */
 int medsec_agw_add_node(modparam_t type, void *val);
 int medsec_agw_check_config(void);
+/* Shared state (the operator switches); mod_init, after the config. */
+int medsec_agw_init(void);
 int medsec_agw_child_init(int rank);
 void medsec_agw_destroy(void);
 
@@ -45,5 +47,19 @@ int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,
 		const char *transport, unsigned int sdes_no, int *node, str *out);
 /* ng delete of the whole call on its node. */
 int medsec_agw_delete_call(const medsec_ids_t *ids, int node);
+
+/* The configured nodes, indexed in configuration order (for RPC). */
+int medsec_agw_node_count(void);
+const char *medsec_agw_node_uri(int node);
+unsigned int medsec_agw_node_weight(int node);
+/* Operator switch: 1 when the node takes new calls. */
+int medsec_agw_node_enabled(int node);
+/* Index of the node with this URI ("udp:" optional), or -1. */
+int medsec_agw_node_find(const str *uri);
+/* Set the switch in shared memory; every process applies it before it
+ * picks a node for a new call.  Calls on the node keep it.  0 or -1. */
+int medsec_agw_node_enable(int node, int on);
+/* Ping the node from this process: "ok" or a static reason. */
+const char *medsec_agw_ping(int node);
 
 #endif

@@ -12,6 +12,7 @@
 #include "medsec_ht.h"
 #include "medsec_reg.h"
 #include "medsec_sip.h"
+#include "medsec_stats.h"
 
 medsec_policy_t medsec_policy;
 int medsec_reject_unregistered = 0;
@@ -22,6 +23,7 @@ int medsec_session_table_size = 4096;
 typedef struct medsec_call
 {
 	int node; /* AGW node, -1 when the media is not anchored */
+	int answered; /* an answer went through (the call is counted) */
 	medsec_e2ae_state_t st;
 } medsec_call_t;
 
@@ -100,7 +102,7 @@ static int set_body(sip_msg_t *msg, const str *body, const char *s, size_t len)
 	return medsec_sip_replace_body(msg, body, &n);
 }
 
-static const char *mode_name(int mode)
+const char *medsec_call_mode_name(int mode)
 {
 	switch(mode) {
 		case MEDSEC_MODE_E2AE:
@@ -109,8 +111,31 @@ static const char *mode_name(int mode)
 			return "end-to-end";
 		case MEDSEC_MODE_PLAIN:
 			return "plain";
+		case MEDSEC_MODE_REFUSED:
+			return "refused";
 	}
 	return "none";
+}
+
+typedef struct call_walk
+{
+	medsec_call_walk_f f;
+	void *param;
+} call_walk_t;
+
+static int call_walk_one(const str *key, const void *value, int ttl, void *p)
+{
+	const medsec_call_t *call = value;
+	call_walk_t *w = p;
+
+	return w->f(key, call->node, &call->st, ttl, w->param);
+}
+
+unsigned int medsec_call_walk(medsec_call_walk_f f, void *param)
+{
+	call_walk_t w = {f, param};
+
+	return _medsec_calls ? medsec_ht_walk(_medsec_calls, call_walk_one, &w) : 0;
 }
 
 static int mode_code(int mode)
@@ -124,8 +149,10 @@ static int mode_code(int mode)
 static int refused(sip_msg_t *msg, const medsec_ids_t *ids, const char *what,
 		const medsec_e2ae_result_t *res)
 {
-	LM_NOTICE("%s refused (call %.*s): %s\n", what, ids->callid.len,
-			ids->callid.s, res->reason);
+	LM_NOTICE("%s refused (call %.*s): %s%s%s\n", what, ids->callid.len,
+			ids->callid.s, res->reason, res->detail ? ": " : "",
+			res->detail ? res->detail : "");
+	medsec_stats_inc(MEDSEC_ST_REFUSED);
 	medsec_sip_refuse(
 			msg, res->status, "Not Acceptable Here", res->reason, NULL);
 	return MEDSEC_ERR_REFUSED;
@@ -155,6 +182,7 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 			!= 0)
 		return refused(msg, &ids, "offer", &res);
 	call.node = known ? old.node : -1;
+	call.answered = known ? old.answered : 0;
 	if(!res.use_agw) {
 		if(call.node >= 0) /* the call was anchored: it no longer is */
 			medsec_agw_delete_call(&ids, call.node);
@@ -164,8 +192,10 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 						< 0
 				|| set_body(msg, &body, _medsec_out1, res.len) < 0)
 			return MEDSEC_ERR_MSG;
+		if(!known)
+			medsec_stats_e2e(&call.st);
 		LM_INFO("call %.*s: %s media passed untouched\n", ids.callid.len,
-				ids.callid.s, mode_name(call.st.mode));
+				ids.callid.s, medsec_call_mode_name(call.st.mode));
 		return MEDSEC_E2E;
 	}
 	sdp1.s = _medsec_out1;
@@ -173,6 +203,7 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 	r = medsec_agw_sdp("offer", &ids, &sdp1, res.transport, res.sdes_no,
 			&call.node, &agw_sdp);
 	if(r != MEDSEC_OK) {
+		medsec_stats_inc(MEDSEC_ST_FAILED);
 		medsec_sip_refuse(msg, 503, "Service Unavailable",
 				"media gateway unavailable", "Retry-After: 30\r\n");
 		return r;
@@ -182,6 +213,7 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 			!= 0) {
 		LM_ERR("gateway offer for call %.*s failed a check: %s\n",
 				ids.callid.len, ids.callid.s, res.reason);
+		medsec_stats_inc(MEDSEC_ST_FAILED);
 		if(!known)
 			medsec_agw_delete_call(&ids, call.node);
 		medsec_sip_refuse(msg, 500, "Server Internal Error", res.reason, NULL);
@@ -195,7 +227,7 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 		return MEDSEC_ERR_MSG;
 	}
 	LM_INFO("call %.*s: %s offer from the %s through gateway node %d\n",
-			ids.callid.len, ids.callid.s, mode_name(call.st.mode),
+			ids.callid.len, ids.callid.s, medsec_call_mode_name(call.st.mode),
 			from_ue ? "UE" : "core", call.node);
 	return mode_code(call.st.mode);
 }
@@ -236,7 +268,7 @@ static int call_answer(sip_msg_t *msg)
 {
 	medsec_ids_t ids;
 	medsec_e2ae_ctx_t ctx;
-	medsec_e2ae_result_t res;
+	medsec_e2ae_result_t res, agw_res;
 	medsec_call_t call;
 	str body, agw_sdp, sdp1;
 	int r;
@@ -271,19 +303,29 @@ static int call_answer(sip_msg_t *msg)
 	sdp1.s = _medsec_out1;
 	sdp1.len = (int)res.len;
 	r = medsec_agw_sdp("answer", &ids, &sdp1, NULL, 0, &call.node, &agw_sdp);
-	if(r != MEDSEC_OK)
+	if(r != MEDSEC_OK) {
+		medsec_stats_inc(MEDSEC_ST_FAILED);
 		return answer_failed(msg, &ids, &call, &body, r);
+	}
 	if(medsec_e2ae_answer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,
-			   _medsec_out2, sizeof(_medsec_out2), &res)
+			   _medsec_out2, sizeof(_medsec_out2), &agw_res)
 			!= 0) {
 		LM_ERR("gateway answer for call %.*s failed a check: %s\n",
-				ids.callid.len, ids.callid.s, res.reason);
+				ids.callid.len, ids.callid.s, agw_res.reason);
+		medsec_stats_inc(MEDSEC_ST_FAILED);
 		return answer_failed(msg, &ids, &call, &body, MEDSEC_ERR_INTERNAL);
 	}
-	if(set_body(msg, &body, _medsec_out2, res.len) < 0)
+	if(set_body(msg, &body, _medsec_out2, agw_res.len) < 0)
 		return MEDSEC_ERR_MSG;
+	if(!call.answered) {
+		/* count the call once, not per re-INVITE or retransmission */
+		call.answered = 1;
+		medsec_ht_set(
+				_medsec_calls, &ids.callid, &call, medsec_session_timeout);
+		medsec_stats_session(&call.st, res.suite);
+	}
 	LM_INFO("call %.*s: %s answer through gateway node %d\n", ids.callid.len,
-			ids.callid.s, mode_name(call.st.mode), call.node);
+			ids.callid.s, medsec_call_mode_name(call.st.mode), call.node);
 	return mode_code(call.st.mode);
 }
 

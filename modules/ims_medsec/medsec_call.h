@@ -9,6 +9,7 @@
 #include "core/sr_module.h"
 #include "core/parser/msg_parser.h"
 
+#include "medsec_e2ae.h"
 #include "medsec_policy.h"
 
 extern medsec_policy_t medsec_policy;
@@ -25,6 +26,15 @@ int medsec_call_init(void);
 void medsec_call_destroy(void);
 void medsec_call_expire(void);
 unsigned int medsec_call_count(void);
+
+/* "e2ae", "end-to-end", "plain", "refused" or "none". */
+const char *medsec_call_mode_name(int mode);
+
+/* Called per live call with its table slot locked (copy, do not block):
+ * node is the AGW node or -1; ttl the seconds left.  Non-zero stops. */
+typedef int (*medsec_call_walk_f)(const str *callid, int node,
+		const medsec_e2ae_state_t *st, int ttl, void *param);
+unsigned int medsec_call_walk(medsec_call_walk_f f, void *param);
 
 /* from_ue: the offer comes from the UE side ("ue") or the core ("core"). */
 int medsec_call_offer(sip_msg_t *msg, int from_ue);

@@ -471,6 +471,7 @@ int medsec_e2ae_answer(const medsec_e2ae_ctx_t *ctx,
 		lines[i] = answer_crypto(ctx, &st->m[i], i, &cc[i], &why);
 		if(lines[i] < 0)
 			return fail(res, 488, why);
+		res->suite[i] = (uint8_t)cc[i].suite;
 	}
 	for(l = 0; l < sdp->nlines; l++) {
 		const medsec_sdp_line_t *ln = &sdp->lines[l];

@@ -78,6 +78,9 @@ typedef struct medsec_e2ae_result
 	const char *transport; /* ng transport-protocol for an offer, or NULL */
 	unsigned sdes_no;	   /* ng SDES-no-<suite>: bit (1 << suite) */
 	size_t len;			   /* bytes written to the output buffer */
+	/* medsec_e2ae_answer() of a terminating e2ae call: the suite the UE
+	 * chose per media line (MEDSEC_SUITE_UNKNOWN: none) */
+	uint8_t suite[MEDSEC_SDP_MAX_MEDIA];
 } medsec_e2ae_result_t;
 
 int medsec_e2ae_offer(const medsec_e2ae_ctx_t *ctx, const char *sdp,

@@ -205,3 +205,25 @@ unsigned int medsec_ht_count(const medsec_ht_t *ht)
 		n += ht->slots[i].count;
 	return n;
 }
+
+unsigned int medsec_ht_walk(medsec_ht_t *ht, medsec_ht_walk_f f, void *param)
+{
+	time_t now = time(NULL);
+	unsigned int i, n = 0;
+	medsec_ht_entry_t *e;
+	int stop = 0;
+
+	for(i = 0; i < ht->size && !stop; i++) {
+		if(ht->slots[i].first == NULL)
+			continue;
+		lock_set_get(ht->locks, i);
+		for(e = ht->slots[i].first; e && !stop; e = e->next) {
+			if(e->expires <= now)
+				continue;
+			n++;
+			stop = f(&e->key, ENTRY_VALUE(e), (int)(e->expires - now), param);
+		}
+		lock_set_release(ht->locks, i);
+	}
+	return n;
+}

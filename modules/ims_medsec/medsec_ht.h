@@ -27,4 +27,13 @@ int medsec_ht_del(medsec_ht_t *ht, const str *key);
 unsigned int medsec_ht_expire(medsec_ht_t *ht);
 unsigned int medsec_ht_count(const medsec_ht_t *ht);
 
+/* Called for each live entry with its slot locked: copy what is needed and
+ * return at once (no I/O, no other table call).  ttl: seconds left.  A
+ * non-zero return stops the walk. */
+typedef int (*medsec_ht_walk_f)(
+		const str *key, const void *value, int ttl, void *param);
+/* Visit every live entry, one slot (locked) at a time; returns how many
+ * were visited. */
+unsigned int medsec_ht_walk(medsec_ht_t *ht, medsec_ht_walk_f f, void *param);
+
 #endif

@@ -17,6 +17,7 @@
 #include "medsec_ht.h"
 #include "medsec_reg.h"
 #include "medsec_secagree.h"
+#include "medsec_stats.h"
 
 #define MEDSEC_MAX_SOCKETS 16
 #define MEDSEC_KEY_MAX 320
@@ -330,6 +331,7 @@ int medsec_reg_reply(sip_msg_t *rpl)
 		return 2;
 	if(add_security_server(rpl) < 0)
 		return -1;
+	medsec_stats_inc(MEDSEC_ST_REG_MEDIASEC);
 	LM_DBG("e2ae indicated in the %d to REGISTER\n", code);
 	return 1;
 }
@@ -364,4 +366,25 @@ void medsec_reg_expire(void)
 unsigned int medsec_reg_count(void)
 {
 	return _medsec_regs ? medsec_ht_count(_medsec_regs) : 0;
+}
+
+typedef struct reg_walk
+{
+	medsec_reg_walk_f f;
+	void *param;
+} reg_walk_t;
+
+static int reg_walk_one(const str *key, const void *value, int ttl, void *p)
+{
+	const medsec_reg_val_t *val = value;
+	reg_walk_t *w = p;
+
+	return w->f(key, val->protected_sig, ttl, w->param);
+}
+
+unsigned int medsec_reg_walk(medsec_reg_walk_f f, void *param)
+{
+	reg_walk_t w = {f, param};
+
+	return _medsec_regs ? medsec_ht_walk(_medsec_regs, reg_walk_one, &w) : 0;
 }

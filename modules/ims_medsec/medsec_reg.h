@@ -35,4 +35,11 @@ int medsec_reg_contact_is_e2ae(sip_msg_t *msg);
 void medsec_reg_expire(void);
 unsigned int medsec_reg_count(void);
 
+/* Called per live e2ae binding with its table slot locked (copy, do not
+ * block): contact "host:port", signalling protected, seconds left.
+ * Non-zero stops. */
+typedef int (*medsec_reg_walk_f)(
+		const str *contact, int protected_sig, int ttl, void *param);
+unsigned int medsec_reg_walk(medsec_reg_walk_f f, void *param);
+
 #endif

@@ -1,0 +1,238 @@
+/*
+ * ims_medsec: RPC commands.
+ *
+ * The shared tables are walked one locked slot at a time; what is printed
+ * is copied into a private list first, so that no lock is held while the
+ * reply is built.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/dprint.h"
+#include "core/mem/mem.h"
+
+#include "medsec_agw.h"
+#include "medsec_call.h"
+#include "medsec_crypto.h"
+#include "medsec_reg.h"
+#include "medsec_rpc.h"
+
+/* clang-format off */
+const char *medsec_rpc_registrations_doc[] = {
+	"List the e2ae registrations: contact host:port, seconds left and"
+	" whether the signalling is protected.", 0
+};
+const char *medsec_rpc_sessions_doc[] = {
+	"List the calls: Call-ID, mode, gateway node, offerer side and per"
+	" media line the e2ae flag and the crypto tags and suites (no key).", 0
+};
+const char *medsec_rpc_nodes_doc[] = {
+	"List the rtpengine nodes: URI, weight, operator state and the result"
+	" of a ping sent now.", 0
+};
+const char *medsec_rpc_node_enable_doc[] = {
+	"Enable (1) or disable (0) an rtpengine node for new calls:"
+	" node_enable URI 0|1.", 0
+};
+/* clang-format on */
+
+/* a private copy of one table entry */
+typedef struct copy
+{
+	struct copy *next;
+	int ttl;
+	int flag; /* registration: protected; call: AGW node */
+	medsec_e2ae_state_t st;
+	str key; /* stored after the struct */
+} copy_t;
+
+typedef struct copy_list
+{
+	copy_t *first, *last;
+	int oom;
+} copy_list_t;
+
+static copy_t *copy_add(
+		copy_list_t *l, const str *key, int ttl, int flag, int with_st)
+{
+	copy_t *c = pkg_malloc(sizeof(*c) + key->len);
+
+	if(c == NULL) {
+		PKG_MEM_ERROR;
+		l->oom = 1;
+		return NULL;
+	}
+	c->next = NULL;
+	c->ttl = ttl;
+	c->flag = flag;
+	if(!with_st)
+		memset(&c->st, 0, sizeof(c->st));
+	c->key.s = (char *)(c + 1);
+	c->key.len = key->len;
+	memcpy(c->key.s, key->s, key->len);
+	if(l->last)
+		l->last->next = c;
+	else
+		l->first = c;
+	l->last = c;
+	return c;
+}
+
+static void copy_free(copy_list_t *l)
+{
+	copy_t *c, *n;
+
+	for(c = l->first; c; c = n) {
+		n = c->next;
+		pkg_free(c);
+	}
+	l->first = l->last = NULL;
+}
+
+static int reg_copy(const str *contact, int protected_sig, int ttl, void *p)
+{
+	return copy_add(p, contact, ttl, protected_sig, 0) == NULL;
+}
+
+static int call_copy(const str *callid, int node, const medsec_e2ae_state_t *st,
+		int ttl, void *p)
+{
+	copy_t *c = copy_add(p, callid, ttl, node, 1);
+
+	if(c == NULL)
+		return 1;
+	memcpy(&c->st, st, sizeof(*st));
+	return 0;
+}
+
+void medsec_rpc_registrations(rpc_t *rpc, void *ctx)
+{
+	copy_list_t l = {NULL, NULL, 0};
+	copy_t *c;
+	void *h;
+
+	medsec_reg_walk(reg_copy, &l);
+	if(l.oom) {
+		copy_free(&l);
+		rpc->fault(ctx, 500, "Out of memory");
+		return;
+	}
+	for(c = l.first; c; c = c->next) {
+		if(rpc->add(ctx, "{", &h) < 0
+				|| rpc->struct_add(h, "Sds", "contact", &c->key, "expires",
+						   c->ttl, "protected", c->flag ? "yes" : "no")
+						   < 0) {
+			rpc->fault(ctx, 500, "Internal error creating the reply");
+			break;
+		}
+	}
+	copy_free(&l);
+}
+
+/* "tag SUITE[, tag SUITE...]" of a media line, or "-" */
+static void crypto_text(const medsec_e2ae_media_t *m, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int k, w;
+
+	buf[0] = '\0';
+	for(k = 0; k < m->noffered && k < MEDSEC_MAX_OFFERED; k++) {
+		const char *name =
+				medsec_suite_name((medsec_suite_t)m->offered[k].suite);
+		w = snprintf(buf + n, cap - n, "%s%u %s", k ? ", " : "",
+				(unsigned int)m->offered[k].tag, name[0] ? name : "unknown");
+		if(w < 0 || (size_t)w >= cap - n)
+			break;
+		n += (size_t)w;
+	}
+	if(n == 0)
+		snprintf(buf, cap, "-");
+}
+
+static int print_call(rpc_t *rpc, void *ctx, const copy_t *c)
+{
+	char node[16], crypto[512];
+	void *h, *mh, *ih;
+	int i;
+
+	if(c->flag >= 0)
+		snprintf(node, sizeof(node), "%d", c->flag);
+	else
+		snprintf(node, sizeof(node), "none");
+	if(rpc->add(ctx, "{", &h) < 0
+			|| rpc->struct_add(h, "Sssds[", "callid", &c->key, "mode",
+					   medsec_call_mode_name(c->st.mode), "node", node,
+					   "expires", c->ttl, "offerer",
+					   c->st.offer_from_ue ? "ue" : "core", "media", &mh)
+					   < 0)
+		return -1;
+	for(i = 0; i < c->st.nmedia && i < MEDSEC_SDP_MAX_MEDIA; i++) {
+		crypto_text(&c->st.m[i], crypto, sizeof(crypto));
+		if(rpc->struct_add(mh, "{", "line", &ih) < 0
+				|| rpc->struct_add(ih, "dss", "index", i, "e2ae",
+						   c->st.m[i].e2ae ? "yes" : "no", "crypto", crypto)
+						   < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void medsec_rpc_sessions(rpc_t *rpc, void *ctx)
+{
+	copy_list_t l = {NULL, NULL, 0};
+	copy_t *c;
+
+	medsec_call_walk(call_copy, &l);
+	if(l.oom) {
+		copy_free(&l);
+		rpc->fault(ctx, 500, "Out of memory");
+		return;
+	}
+	for(c = l.first; c; c = c->next) {
+		if(print_call(rpc, ctx, c) < 0) {
+			rpc->fault(ctx, 500, "Internal error creating the reply");
+			break;
+		}
+	}
+	copy_free(&l);
+}
+
+void medsec_rpc_nodes(rpc_t *rpc, void *ctx)
+{
+	int i, n = medsec_agw_node_count();
+	void *h;
+
+	for(i = 0; i < n; i++) {
+		if(rpc->add(ctx, "{", &h) < 0
+				|| rpc->struct_add(h, "dsdss", "index", i, "uri",
+						   medsec_agw_node_uri(i), "weight",
+						   (int)medsec_agw_node_weight(i), "admin",
+						   medsec_agw_node_enabled(i) ? "enabled" : "disabled",
+						   "ping", medsec_agw_ping(i))
+						   < 0) {
+			rpc->fault(ctx, 500, "Internal error creating the reply");
+			return;
+		}
+	}
+}
+
+void medsec_rpc_node_enable(rpc_t *rpc, void *ctx)
+{
+	str uri = STR_NULL;
+	int on = 0, node;
+
+	if(rpc->scan(ctx, "Sd", &uri, &on) < 2) {
+		rpc->fault(ctx, 400, "Expected: URI 0|1");
+		return;
+	}
+	if(on != 0 && on != 1) {
+		rpc->fault(ctx, 400, "The state is 0 (disable) or 1 (enable)");
+		return;
+	}
+	node = medsec_agw_node_find(&uri);
+	if(node < 0) {
+		rpc->fault(ctx, 404, "No such rtpengine node");
+		return;
+	}
+	medsec_agw_node_enable(node, on);
+}
