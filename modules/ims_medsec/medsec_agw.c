@@ -285,8 +285,8 @@ static int check_reply(const char *cmd, const medsec_ids_t *ids, int node,
 				cmd, ids->callid.len, ids->callid.s, (int)rep->warning.len,
 				rep->warning.s);
 	if(rep->result != RNG_RESULT_OK) {
-		LM_ERR("rtpengine node %d refused %s for call %.*s: %.*s\n", node,
-				cmd, ids->callid.len, ids->callid.s,
+		LM_ERR("rtpengine node %d refused %s for call %.*s: %.*s\n", node, cmd,
+				ids->callid.len, ids->callid.s,
 				(int)(rep->error_reason.s ? rep->error_reason.len
 										  : rep->result_str.len),
 				rep->error_reason.s ? rep->error_reason.s : rep->result_str.s);
@@ -320,8 +320,8 @@ static int send_req(const char *cmd, const medsec_ids_t *ids, rng_benc *e,
 	}
 	medsec_stats_inc(MEDSEC_ST_AGW_REQUESTS);
 	if(*node >= 0) {
-		r = rng_client_request(_medsec_client, (unsigned int)*node,
-				_medsec_req, e->len, rep);
+		r = rng_client_request(
+				_medsec_client, (unsigned int)*node, _medsec_req, e->len, rep);
 	} else {
 		apply_admin();
 		r = rng_client_request_new(_medsec_client, ids->callid.s,

@@ -22,7 +22,7 @@ int medsec_session_table_size = 4096;
 /* what a call keeps between its messages */
 typedef struct medsec_call
 {
-	int node; /* AGW node, -1 when the media is not anchored */
+	int node;	  /* AGW node, -1 when the media is not anchored */
 	int answered; /* an answer went through (the call is counted) */
 	medsec_e2ae_state_t st;
 } medsec_call_t;
@@ -177,8 +177,8 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 		ue_e2ae = known && old.st.mode == MEDSEC_MODE_E2AE;
 	ctx_init(&ctx, from_ue, ue_e2ae);
 
-	if(medsec_e2ae_offer(&ctx, body.s, (size_t)body.len, &call.st,
-			   _medsec_out1, sizeof(_medsec_out1), &res)
+	if(medsec_e2ae_offer(&ctx, body.s, (size_t)body.len, &call.st, _medsec_out1,
+			   sizeof(_medsec_out1), &res)
 			!= 0)
 		return refused(msg, &ids, "offer", &res);
 	call.node = known ? old.node : -1;
@@ -187,8 +187,8 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 		if(call.node >= 0) /* the call was anchored: it no longer is */
 			medsec_agw_delete_call(&ids, call.node);
 		call.node = -1;
-		if(medsec_ht_set(_medsec_calls, &ids.callid, &call,
-				   medsec_session_timeout)
+		if(medsec_ht_set(
+				   _medsec_calls, &ids.callid, &call, medsec_session_timeout)
 						< 0
 				|| set_body(msg, &body, _medsec_out1, res.len) < 0)
 			return MEDSEC_ERR_MSG;
@@ -282,8 +282,8 @@ static int call_answer(sip_msg_t *msg)
 	}
 	if(medsec_ht_get(_medsec_calls, &ids.callid, &call, medsec_session_timeout)
 			< 0) {
-		LM_NOTICE("answer for unknown call %.*s\n", ids.callid.len,
-				ids.callid.s);
+		LM_NOTICE(
+				"answer for unknown call %.*s\n", ids.callid.len, ids.callid.s);
 		return MEDSEC_ERR_NOCALL;
 	}
 	if(call.st.mode == MEDSEC_MODE_REFUSED)

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "medsec_ascii.h"
 #include "medsec_crypto.h"
 
 #define MC_MAX_LINE 4096
@@ -104,24 +105,6 @@ static int mc_is_b64(unsigned char c)
 	return mc_is_alpha(c) || mc_is_digit(c) || c == '+' || c == '/';
 }
 
-static unsigned char mc_upper(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') ? (unsigned char)(c - 'a' + 'A') : c;
-}
-
-/* s[0..n) equals the upper-case literal lit, ignoring ASCII case */
-static int mc_ieq(const char *s, size_t n, const char *lit)
-{
-	size_t i;
-
-	for(i = 0; i < n; i++) {
-		if(lit[i] == '\0'
-				|| mc_upper((unsigned char)s[i]) != (unsigned char)lit[i])
-			return 0;
-	}
-	return lit[n] == '\0';
-}
-
 /* index of the first c in s[0..n), or n */
 static size_t mc_find(const char *s, size_t n, char c)
 {
@@ -169,7 +152,8 @@ medsec_suite_t medsec_suite_by_name(const char *s, size_t len)
 	if(s == NULL || len == 0)
 		return MEDSEC_SUITE_UNKNOWN;
 	for(i = 1; i < MEDSEC_SUITE_COUNT; i++) {
-		if(mc_suites[i].name_len == len && mc_ieq(s, len, mc_suites[i].name))
+		if(mc_suites[i].name_len == len
+				&& medsec_ascii_ieq(s, len, mc_suites[i].name))
 			return (medsec_suite_t)i;
 	}
 	return MEDSEC_SUITE_UNKNOWN;
@@ -296,7 +280,7 @@ static medsec_crypto_err_t mc_key_param(
 	int seen = 0; /* 0: nothing after the key, 1: lifetime, 2: MKI */
 	uint64_t lt;
 
-	if(n < 7 || !mc_ieq(s, 7, "INLINE:")) {
+	if(n < 7 || !medsec_ascii_ieq(s, 7, "INLINE:")) {
 		/* another key-method (RFC 4568 allows extensions): unusable */
 		return mc_generic_key_params(s, n) < 0 ? MEDSEC_CRYPTO_SYNTAX
 											   : MEDSEC_CRYPTO_BAD_KEY;
@@ -347,19 +331,19 @@ static medsec_crypto_err_t mc_session_param(
 		c->sp_flags |= MEDSEC_SP_IGNORED;
 		return MEDSEC_CRYPTO_OK;
 	}
-	if(mc_ieq(s, eq, "UNENCRYPTED_SRTP"))
+	if(medsec_ascii_ieq(s, eq, "UNENCRYPTED_SRTP"))
 		flag = MEDSEC_SP_UNENCRYPTED_SRTP;
-	else if(mc_ieq(s, eq, "UNENCRYPTED_SRTCP"))
+	else if(medsec_ascii_ieq(s, eq, "UNENCRYPTED_SRTCP"))
 		flag = MEDSEC_SP_UNENCRYPTED_SRTCP;
-	else if(mc_ieq(s, eq, "UNAUTHENTICATED_SRTP"))
+	else if(medsec_ascii_ieq(s, eq, "UNAUTHENTICATED_SRTP"))
 		flag = MEDSEC_SP_UNAUTHENTICATED_SRTP;
-	else if(mc_ieq(s, eq, "KDR"))
+	else if(medsec_ascii_ieq(s, eq, "KDR"))
 		flag = MEDSEC_SP_KDR;
-	else if(mc_ieq(s, eq, "FEC_ORDER"))
+	else if(medsec_ascii_ieq(s, eq, "FEC_ORDER"))
 		flag = MEDSEC_SP_FEC_ORDER;
-	else if(mc_ieq(s, eq, "FEC_KEY"))
+	else if(medsec_ascii_ieq(s, eq, "FEC_KEY"))
 		flag = MEDSEC_SP_FEC_KEY;
-	else if(mc_ieq(s, eq, "WSH"))
+	else if(medsec_ascii_ieq(s, eq, "WSH"))
 		flag = MEDSEC_SP_WSH;
 	else
 		return MEDSEC_CRYPTO_UNKNOWN_PARAM;
@@ -382,8 +366,8 @@ static medsec_crypto_err_t mc_session_param(
 			break;
 		case MEDSEC_SP_FEC_ORDER:
 			if(!has_v
-					|| !(mc_ieq(v, vn, "FEC_SRTP")
-							|| mc_ieq(v, vn, "SRTP_FEC")))
+					|| !(medsec_ascii_ieq(v, vn, "FEC_SRTP")
+							|| medsec_ascii_ieq(v, vn, "SRTP_FEC")))
 				return MEDSEC_CRYPTO_BAD_PARAM;
 			break;
 		case MEDSEC_SP_FEC_KEY: {

@@ -76,7 +76,7 @@ const char *medsec_crypto_strerror(medsec_crypto_err_t e);
  */
 typedef struct medsec_crypto
 {
-	uint32_t tag;	   /* 0..999999999 */
+	uint32_t tag; /* 0..999999999 */
 	medsec_suite_t suite;
 	const char *suite_s; /* suite as written */
 	size_t suite_len;
@@ -85,10 +85,10 @@ typedef struct medsec_crypto
 	uint64_t lifetime; /* 0 = not given; else packets (2^n expanded) */
 	int has_mki;
 	uint32_t mki_value;
-	uint32_t mki_len; /* bytes, 1..128 */
-	unsigned sp_flags; /* MEDSEC_SP_* */
-	unsigned kdr;	   /* when MEDSEC_SP_KDR */
-	unsigned wsh;	   /* when MEDSEC_SP_WSH */
+	uint32_t mki_len;	  /* bytes, 1..128 */
+	unsigned sp_flags;	  /* MEDSEC_SP_* */
+	unsigned kdr;		  /* when MEDSEC_SP_KDR */
+	unsigned wsh;		  /* when MEDSEC_SP_WSH */
 	const char *params_s; /* the session-params text, possibly empty */
 	size_t params_len;
 } medsec_crypto_t;

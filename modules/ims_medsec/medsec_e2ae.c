@@ -86,8 +86,8 @@ static medsec_slice_t key_params(const medsec_crypto_t *c, medsec_slice_t val)
 }
 
 /* a=crypto:<tag> <CANONICAL-SUITE> <key-params>[ <session-params>] */
-static void write_crypto(medsec_sdpw_t *w, const medsec_crypto_t *c,
-		medsec_slice_t val)
+static void write_crypto(
+		medsec_sdpw_t *w, const medsec_crypto_t *c, medsec_slice_t val)
 {
 	medsec_slice_t kp = key_params(c, val);
 
@@ -254,7 +254,8 @@ int medsec_e2ae_offer(const medsec_e2ae_ctx_t *ctx, const char *s, size_t len,
 	}
 	if(ctx->from_ue && n_req > 0 && !ctx->ue_e2ae) {
 		if(ctx->reject_unregistered)
-			return fail(res, 488, "e2ae requested without mediasec registration");
+			return fail(
+					res, 488, "e2ae requested without mediasec registration");
 		n_e2e += n_req;
 		n_req = 0;
 		st->e2e_reason = MEDSEC_E2E_UNREGISTERED;
@@ -457,7 +458,8 @@ int medsec_e2ae_answer(const medsec_e2ae_ctx_t *ctx,
 	if(parse(ctx, s, len, res, 488) || check_media_count(ctx, st, res, 488))
 		return res->status;
 	medsec_sdpw_init(&w, out, cap, sdp->eol);
-	res->use_agw = (st->mode == MEDSEC_MODE_PLAIN || st->mode == MEDSEC_MODE_E2AE);
+	res->use_agw =
+			(st->mode == MEDSEC_MODE_PLAIN || st->mode == MEDSEC_MODE_E2AE);
 	if(st->mode != MEDSEC_MODE_E2AE || st->offer_from_ue) {
 		copy_stripped(sdp, &w);
 		return finish(res, &w);
@@ -506,7 +508,8 @@ static int answer_reply_orig(const medsec_e2ae_ctx_t *ctx,
 		if(st->m[i].e2ae && active(m)) {
 			cl = answer_crypto(ctx, &st->m[i], i, &c, &why);
 			if(cl < 0)
-				return fail(res, 500, "gateway answer does not match the chosen crypto");
+				return fail(res, 500,
+						"gateway answer does not match the chosen crypto");
 		}
 		for(l = m->mline; l < m->end; l++) {
 			const medsec_sdp_line_t *ln = &sdp->lines[l];
@@ -588,7 +591,8 @@ size_t medsec_e2ae_reject_all(medsec_sdp_t *sdp, const medsec_e2ae_state_t *st,
 		medsec_sdpw_raw(&w, m->type.s, m->type.len);
 		medsec_sdpw_cstr(&w, " 0 ");
 		if(i < st->nmedia && st->m[i].e2ae) {
-			int feedback = m->proto.len > 0 && m->proto.s[m->proto.len - 1] == 'F';
+			int feedback =
+					m->proto.len > 0 && m->proto.s[m->proto.len - 1] == 'F';
 			medsec_sdpw_cstr(&w, st->offer_from_ue ? "RTP/SAVP" : "RTP/AVP");
 			if(feedback)
 				medsec_sdpw_cstr(&w, "F");

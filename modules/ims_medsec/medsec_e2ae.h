@@ -28,9 +28,9 @@
 typedef enum medsec_mode
 {
 	MEDSEC_MODE_NONE = 0,
-	MEDSEC_MODE_PLAIN = 1, /* anchored in the AGW, no SRTP termination */
-	MEDSEC_MODE_E2AE = 2,  /* SRTP terminated in the AGW on the UE side */
-	MEDSEC_MODE_E2E = 3,   /* end-to-end security: untouched, not anchored */
+	MEDSEC_MODE_PLAIN = 1,	 /* anchored in the AGW, no SRTP termination */
+	MEDSEC_MODE_E2AE = 2,	 /* SRTP terminated in the AGW on the UE side */
+	MEDSEC_MODE_E2E = 3,	 /* end-to-end security: untouched, not anchored */
 	MEDSEC_MODE_REFUSED = 4, /* its final answer was refused: reject again */
 } medsec_mode_t;
 
@@ -41,7 +41,7 @@ typedef enum medsec_mode
 
 typedef struct medsec_e2ae_media
 {
-	uint8_t e2ae;	   /* this m-line is e2ae */
+	uint8_t e2ae;	  /* this m-line is e2ae */
 	uint8_t noffered; /* crypto lines the answer may pick from */
 	struct
 	{
@@ -63,8 +63,8 @@ typedef struct medsec_e2ae_state
 typedef struct medsec_e2ae_ctx
 {
 	const medsec_policy_t *pol;
-	int from_ue;  /* the body comes from the UE side */
-	int ue_e2ae;  /* the served UE registered mediasec and policy allows */
+	int from_ue; /* the body comes from the UE side */
+	int ue_e2ae; /* the served UE registered mediasec and policy allows */
 	int reject_unregistered; /* "requested" without mediasec: 488 */
 	medsec_sdp_t *sdp; /* scratch, large: the caller keeps one per process */
 } medsec_e2ae_ctx_t;
@@ -83,8 +83,8 @@ typedef struct medsec_e2ae_result
 	uint8_t suite[MEDSEC_SDP_MAX_MEDIA];
 } medsec_e2ae_result_t;
 
-int medsec_e2ae_offer(const medsec_e2ae_ctx_t *ctx, const char *sdp,
-		size_t len, medsec_e2ae_state_t *st, char *out, size_t cap,
+int medsec_e2ae_offer(const medsec_e2ae_ctx_t *ctx, const char *sdp, size_t len,
+		medsec_e2ae_state_t *st, char *out, size_t cap,
 		medsec_e2ae_result_t *res);
 int medsec_e2ae_offer_reply(const medsec_e2ae_ctx_t *ctx,
 		medsec_e2ae_state_t *st, const char *sdp, size_t len, char *out,

@@ -20,7 +20,8 @@ void medsec_ht_free(medsec_ht_t *ht);
 int medsec_ht_set(medsec_ht_t *ht, const str *key, const void *value, int ttl);
 /* Copy a live entry's value to value (when not NULL); refresh its expiry
  * when refresh_ttl > 0.  0 when found, -1 otherwise. */
-int medsec_ht_get(medsec_ht_t *ht, const str *key, void *value, int refresh_ttl);
+int medsec_ht_get(
+		medsec_ht_t *ht, const str *key, void *value, int refresh_ttl);
 /* Remove; 0 when it was there, -1 otherwise. */
 int medsec_ht_del(medsec_ht_t *ht, const str *key);
 /* Drop expired entries; returns how many. */

@@ -81,8 +81,8 @@ int medsec_policy_accepts(
 	}
 	if(!p->allow_weak
 			&& (c->sp_flags
-					   & (MEDSEC_SP_UNENCRYPTED_SRTP | MEDSEC_SP_UNENCRYPTED_SRTCP
-							   | MEDSEC_SP_UNAUTHENTICATED_SRTP))) {
+					& (MEDSEC_SP_UNENCRYPTED_SRTP | MEDSEC_SP_UNENCRYPTED_SRTCP
+							| MEDSEC_SP_UNAUTHENTICATED_SRTP))) {
 		*why = "unencrypted or unauthenticated SRTP refused";
 		return 0;
 	}

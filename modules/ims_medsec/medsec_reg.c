@@ -79,8 +79,8 @@ static int socket_allowed(const struct socket_info *si)
 		return 0;
 	for(i = 0; i < _medsec_nsockets; i++)
 		if(si->sock_str.len == (int)strlen(_medsec_sockets[i])
-				&& strncasecmp(si->sock_str.s, _medsec_sockets[i],
-						   si->sock_str.len)
+				&& strncasecmp(
+						   si->sock_str.s, _medsec_sockets[i], si->sock_str.len)
 						   == 0)
 			return 1;
 	return 0;
@@ -116,8 +116,8 @@ static int uri_key(const str *uri, char *buf, str *key)
 	unsigned short port;
 	int i, n;
 
-	if(uri->len <= 0 || parse_uri(uri->s, uri->len, &pu) < 0
-			|| pu.host.len <= 0 || pu.host.len > MEDSEC_KEY_MAX - 8)
+	if(uri->len <= 0 || parse_uri(uri->s, uri->len, &pu) < 0 || pu.host.len <= 0
+			|| pu.host.len > MEDSEC_KEY_MAX - 8)
 		return -1;
 	port = pu.port_no ? pu.port_no : (pu.type == SIPS_URI_T ? 5061 : 5060);
 	for(i = 0; i < pu.host.len; i++) {
@@ -169,8 +169,8 @@ static void strip_core_mediasec(sip_msg_t *rpl)
 			PKG_MEM_ERROR;
 			return;
 		}
-		n = medsec_secagree_strip_mediasec(h->body.s, (size_t)h->body.len,
-				buf, (size_t)h->body.len + 1, &olen);
+		n = medsec_secagree_strip_mediasec(h->body.s, (size_t)h->body.len, buf,
+				(size_t)h->body.len + 1, &olen);
 		if(n <= 0) {
 			pkg_free(buf);
 			continue;
@@ -182,7 +182,8 @@ static void strip_core_mediasec(sip_msg_t *rpl)
 			continue;
 		}
 		{
-			struct lump *a = del_lump(rpl, h->body.s - rpl->buf, h->body.len, 0);
+			struct lump *a =
+					del_lump(rpl, h->body.s - rpl->buf, h->body.len, 0);
 			if(a == NULL || insert_new_lump_after(a, buf, (int)olen, 0) == NULL)
 				pkg_free(buf);
 		}
@@ -315,8 +316,8 @@ int medsec_reg_reply(sip_msg_t *rpl)
 
 	flags = scan_headers(req, &_medsec_sec_client)
 			| scan_headers(req, &_medsec_sec_verify);
-	val.protected_sig = req->rcv.proto == PROTO_TLS
-						|| (flags & MEDSEC_SA_IPSEC_ENC) != 0;
+	val.protected_sig =
+			req->rcv.proto == PROTO_TLS || (flags & MEDSEC_SA_IPSEC_ENC) != 0;
 	allowed = (flags & MEDSEC_SA_MEDIASEC)
 			  && socket_allowed(req->rcv.bind_address)
 			  && (!medsec_require_protected || val.protected_sig);

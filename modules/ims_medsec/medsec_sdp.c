@@ -80,7 +80,8 @@ medsec_sdp_err_t medsec_sdp_parse(const char *s, size_t len, medsec_sdp_t *sdp)
 		if(le - p < 2 || p[1] != '=' || p[0] < 'a' || p[0] > 'z')
 			return MEDSEC_SDP_SYNTAX;
 		/* a stray CR or a NUL inside a line is not SDP */
-		if(memchr(p, '\r', (size_t)(le - p)) || memchr(p, '\0', (size_t)(le - p)))
+		if(memchr(p, '\r', (size_t)(le - p))
+				|| memchr(p, '\0', (size_t)(le - p)))
 			return MEDSEC_SDP_SYNTAX;
 		l = &sdp->lines[sdp->nlines];
 		l->s = p;
@@ -141,7 +142,8 @@ static int proto_is(const medsec_sdp_media_t *m, const char *p)
 int medsec_sdp_is_srtp(const medsec_sdp_media_t *m)
 {
 	return proto_is(m, "RTP/SAVP") || proto_is(m, "RTP/SAVPF")
-		   || proto_is(m, "UDP/TLS/RTP/SAVP") || proto_is(m, "UDP/TLS/RTP/SAVPF");
+		   || proto_is(m, "UDP/TLS/RTP/SAVP")
+		   || proto_is(m, "UDP/TLS/RTP/SAVPF");
 }
 
 int medsec_sdp_is_rtp(const medsec_sdp_media_t *m)

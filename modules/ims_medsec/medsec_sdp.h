@@ -17,8 +17,8 @@
 typedef enum medsec_sdp_err
 {
 	MEDSEC_SDP_OK = 0,
-	MEDSEC_SDP_SYNTAX = -1,	 /* a line is not "<letter>=<text>", or no m= port */
-	MEDSEC_SDP_TOO_BIG = -2, /* over MEDSEC_SDP_MAX_LEN or MAX_LINES */
+	MEDSEC_SDP_SYNTAX = -1, /* a line is not "<letter>=<text>", or no m= port */
+	MEDSEC_SDP_TOO_BIG = -2,		/* over MEDSEC_SDP_MAX_LEN or MAX_LINES */
 	MEDSEC_SDP_TOO_MANY_MEDIA = -3, /* over MEDSEC_SDP_MAX_MEDIA m-lines */
 } medsec_sdp_err_t;
 
@@ -32,14 +32,14 @@ typedef struct medsec_sdp_line
 {
 	const char *s; /* the whole line, without its line ending */
 	size_t len;
-	char type;	   /* the letter before '=' */
-	short media;   /* -1 at session level, else the media index */
+	char type;	 /* the letter before '=' */
+	short media; /* -1 at session level, else the media index */
 } medsec_sdp_line_t;
 
 typedef struct medsec_sdp_media
 {
-	int mline; /* index of the m= line */
-	int end;   /* index after the last line of the section */
+	int mline;			  /* index of the m= line */
+	int end;			  /* index after the last line of the section */
 	medsec_slice_t type;  /* audio, video, ... */
 	medsec_slice_t port;  /* port text, maybe "port/count" */
 	medsec_slice_t proto; /* RTP/AVP, RTP/SAVP, ... */

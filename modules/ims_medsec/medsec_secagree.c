@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "medsec_ascii.h"
 #include "medsec_secagree.h"
 
 /* What one sec-mechanism is. */
@@ -77,24 +78,6 @@ static int sa_is_hex(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')
 		   || (c >= 'a' && c <= 'f');
-}
-
-static unsigned char sa_lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-/* s[0..n) equals the lower-case literal lit, ignoring ASCII case */
-static int sa_ieq(const char *s, size_t n, const char *lit)
-{
-	size_t i;
-
-	for(i = 0; i < n; i++) {
-		if(lit[i] == '\0'
-				|| sa_lower((unsigned char)s[i]) != (unsigned char)lit[i])
-			return 0;
-	}
-	return lit[n] == '\0';
 }
 
 /* ---- lexing ---- */
@@ -225,11 +208,11 @@ static int sa_next(sa_iter_t *it, sa_entry_t *e)
 	e->end = i;
 	e->flags = 0;
 	e->mediasec = 0;
-	is_sdes = sa_ieq(s + n, i - n, "sdes-srtp");
-	is_ipsec = sa_ieq(s + n, i - n, "ipsec-3gpp");
+	is_sdes = medsec_ascii_ieq(s + n, i - n, "sdes-srtp");
+	is_ipsec = medsec_ascii_ieq(s + n, i - n, "ipsec-3gpp");
 	if(is_ipsec)
 		e->flags |= MEDSEC_SA_IPSEC;
-	if(sa_ieq(s + n, i - n, "tls"))
+	if(medsec_ascii_ieq(s + n, i - n, "tls"))
 		e->flags |= MEDSEC_SA_TLS;
 
 	/* *(SEMI token [EQUAL gen-value]) */
@@ -265,13 +248,14 @@ static int sa_next(sa_iter_t *it, sa_entry_t *e)
 			i = vend;
 		}
 		e->end = i;
-		if(sa_ieq(s + n, nlen, "mediasec"))
+		if(medsec_ascii_ieq(s + n, nlen, "mediasec"))
 			e->mediasec = 1;
-		if(is_ipsec && sa_ieq(s + n, nlen, "ealg")) {
+		if(is_ipsec && medsec_ascii_ieq(s + n, nlen, "ealg")) {
 			/* only a plain token other than "null" is encryption: an
 			 * absent, empty or quoted value is not */
 			nealg++;
-			if(has_value && value_is_token && !sa_ieq(s + v, vend - v, "null"))
+			if(has_value && value_is_token
+					&& !medsec_ascii_ieq(s + v, vend - v, "null"))
 				nenc++;
 		}
 	}

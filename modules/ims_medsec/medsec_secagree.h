@@ -24,11 +24,12 @@
 #define MEDSEC_SECAGREE_MAX_PARAMS 32
 
 /* Result flags of medsec_secagree_scan(). */
-#define MEDSEC_SA_MEDIASEC (1u << 0)  /* "sdes-srtp" with a "mediasec" param */
-#define MEDSEC_SA_IPSEC (1u << 1)	  /* at least one "ipsec-3gpp" entry */
-#define MEDSEC_SA_IPSEC_ENC (1u << 2) /* an ipsec-3gpp entry with ealg != null
+#define MEDSEC_SA_MEDIASEC (1u << 0) /* "sdes-srtp" with a "mediasec" param */
+#define MEDSEC_SA_IPSEC (1u << 1)	 /* at least one "ipsec-3gpp" entry */
+#define MEDSEC_SA_IPSEC_ENC \
+	(1u << 2)					/* an ipsec-3gpp entry with ealg != null
 									   * (an absent ealg counts as null) */
-#define MEDSEC_SA_TLS (1u << 3)		  /* a "tls" entry */
+#define MEDSEC_SA_TLS (1u << 3) /* a "tls" entry */
 
 /*
  * Scan one header value.  Returns the MEDSEC_SA_* flags found, or -1 when

@@ -23,10 +23,14 @@ static void usage(FILE *f)
 			"  delete CALL-ID FROM-TAG [TO-TAG] [KEY=VALUE ...]\n"
 			"  query  CALL-ID [FROM-TAG]\n"
 			"  list\n"
-			"KEY=VALUE adds a string; KEY:=N an integer.  flags, replace, SDES,\n"
-			"rtcp-mux, supports and OSRTP are lists: repeat the key to add items.\n"
-			"SDP-FILE '-' reads standard input.  -k prints SDES keys (masked by\n"
-			"default).  Exit status: 0 ok/pong, 1 error reply, 2 no reply or bad "
+			"KEY=VALUE adds a string; KEY:=N an integer.  flags, replace, "
+			"SDES,\n"
+			"rtcp-mux, supports and OSRTP are lists: repeat the key to add "
+			"items.\n"
+			"SDP-FILE '-' reads standard input.  -k prints SDES keys (masked "
+			"by\n"
+			"default).  Exit status: 0 ok/pong, 1 error reply, 2 no reply or "
+			"bad "
 			"usage.\n");
 }
 
@@ -260,8 +264,7 @@ int main(int argc, char **argv)
 	rng_benc_end(&e);
 	free(sdp);
 	if((r = rng_benc_finish(&e)) != RNG_OK) {
-		fprintf(stderr, "rngctl: cannot encode request: %s\n",
-				rng_strerror(r));
+		fprintf(stderr, "rngctl: cannot encode request: %s\n", rng_strerror(r));
 		return 2;
 	}
 

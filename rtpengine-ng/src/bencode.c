@@ -116,8 +116,8 @@ int rng_benc_finish(const rng_benc *e)
 
 /* Parse an unsigned decimal without leading zeros ("0" alone is fine),
  * stopping at term.  Returns bytes used, or a negative status. */
-static int dec_digits(const char *p, const char *end, char term, uint64_t max,
-		uint64_t *out)
+static int dec_digits(
+		const char *p, const char *end, char term, uint64_t max, uint64_t *out)
 {
 	const char *s = p;
 	uint64_t v = 0;

@@ -74,8 +74,8 @@ static uint64_t random64(void)
 {
 	uint64_t v = 0;
 	if(getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
-		v = rng_now_ms() * 6364136223846793005ULL
-			^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)&v;
+		v = rng_now_ms() * 6364136223846793005ULL ^ ((uint64_t)getpid() << 32)
+			^ (uint64_t)(uintptr_t)&v;
 	return v;
 }
 
@@ -320,8 +320,8 @@ int rng_client_ping(rng_client *c, unsigned node)
 		return RNG_ERR_INVAL;
 	next_cookie(c);
 	/* a single short try: pings must not stall a SIP worker for long */
-	r = transact(c, &c->nodes[node], ping, sizeof(ping) - 1, 1,
-			c->conf.timeout_ms);
+	r = transact(
+			c, &c->nodes[node], ping, sizeof(ping) - 1, 1, c->conf.timeout_ms);
 	if(r == RNG_OK && c->reply.result == RNG_RESULT_PONG) {
 		c->nodes[node].up = 1;
 		return RNG_OK;
@@ -345,7 +345,8 @@ void rng_client_recheck(rng_client *c)
 /* 64-bit FNV-1a of the key, mixed with the node index. */
 static uint64_t hrw_hash(const char *key, size_t len, unsigned node)
 {
-	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)node * 0x9e3779b97f4a7c15ULL);
+	uint64_t h =
+			1469598103934665603ULL ^ ((uint64_t)node * 0x9e3779b97f4a7c15ULL);
 	size_t i;
 
 	for(i = 0; i < len; i++) {
@@ -411,8 +412,7 @@ int rng_client_request_new(rng_client *c, const char *key, size_t keylen,
 				*node = (unsigned)i;
 			return RNG_OK;
 		}
-		if(r != RNG_ERR_TIMEOUT && r != RNG_ERR_REFUSED
-				&& r != RNG_ERR_SOCKET)
+		if(r != RNG_ERR_TIMEOUT && r != RNG_ERR_REFUSED && r != RNG_ERR_SOCKET)
 			return r; /* the node answered, but not usefully */
 		c->nodes[i].failovers++;
 	}

@@ -15,8 +15,8 @@ int rng_udp_parse_uri(
 /* A non-blocking UDP socket connected to addr, or a negative status. */
 int rng_udp_open(const struct sockaddr_storage *addr, socklen_t alen);
 /* Send cookie, a space, then body, as one datagram. */
-int rng_udp_send(int fd, const char *cookie, size_t clen, const char *body,
-		size_t blen);
+int rng_udp_send(
+		int fd, const char *cookie, size_t clen, const char *body, size_t blen);
 /* Wait up to timeout_ms for a datagram; returns its length, 0 on timeout,
  * or RNG_ERR_REFUSED / RNG_ERR_SOCKET. */
 int rng_udp_recv(int fd, char *buf, size_t cap, unsigned timeout_ms);

@@ -74,8 +74,8 @@ int rng_udp_parse_uri(
 
 int rng_udp_open(const struct sockaddr_storage *addr, socklen_t alen)
 {
-	int fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			0);
+	int fd = socket(
+			addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if(fd < 0)
 		return RNG_ERR_SOCKET;
 	if(connect(fd, (const struct sockaddr *)addr, alen) < 0) {
@@ -85,8 +85,8 @@ int rng_udp_open(const struct sockaddr_storage *addr, socklen_t alen)
 	return fd;
 }
 
-int rng_udp_send(int fd, const char *cookie, size_t clen, const char *body,
-		size_t blen)
+int rng_udp_send(
+		int fd, const char *cookie, size_t clen, const char *body, size_t blen)
 {
 	struct iovec iov[3];
 	struct msghdr mh;

@@ -12,19 +12,19 @@
 
 #include "rtpengine-ng/rng.h"
 
-#define CHECK(cond, ...)                    \
-	do {                                    \
-		if(!(cond)) {                       \
-			fprintf(stderr, "FAIL: ");      \
-			fprintf(stderr, __VA_ARGS__);   \
-			fprintf(stderr, "\n");          \
-			return 1;                       \
-		}                                   \
+#define CHECK(cond, ...)                  \
+	do {                                  \
+		if(!(cond)) {                     \
+			fprintf(stderr, "FAIL: ");    \
+			fprintf(stderr, __VA_ARGS__); \
+			fprintf(stderr, "\n");        \
+			return 1;                     \
+		}                                 \
 	} while(0)
 
 static const char sdp[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
-						   "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-						   "m=audio 40000 RTP/AVP 0\r\n";
+						  "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+						  "m=audio 40000 RTP/AVP 0\r\n";
 
 static size_t build(char *buf, size_t cap, const char *cmd, const char *callid,
 		int with_sdp)

@@ -88,8 +88,8 @@ int main(int argc, char **argv)
 	}
 	seed();
 	for(attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-		unsigned base = BASE_MIN
-						+ (unsigned)(random() % (BASE_MAX - BASE_MIN + 1));
+		unsigned base =
+				BASE_MIN + (unsigned)(random() % (BASE_MAX - BASE_MIN + 1));
 		long i;
 
 		for(i = 0; i < n; i++) {

@@ -99,21 +99,21 @@ static void e2ae_flow(const char *in, size_t len, char *out, size_t cap)
 			blen = n;
 		}
 		if(strcmp(step, "offer") == 0)
-			r = medsec_e2ae_offer(&ctx, sdp, blen, &st, res_sdp,
-					sizeof(res_sdp), &res);
+			r = medsec_e2ae_offer(
+					&ctx, sdp, blen, &st, res_sdp, sizeof(res_sdp), &res);
 		else if(strcmp(step, "offer_reply") == 0)
-			r = medsec_e2ae_offer_reply(&ctx, &st, sdp, blen, res_sdp,
-					sizeof(res_sdp), &res);
+			r = medsec_e2ae_offer_reply(
+					&ctx, &st, sdp, blen, res_sdp, sizeof(res_sdp), &res);
 		else if(strcmp(step, "answer") == 0)
-			r = medsec_e2ae_answer(&ctx, &st, sdp, blen, res_sdp,
-					sizeof(res_sdp), &res);
+			r = medsec_e2ae_answer(
+					&ctx, &st, sdp, blen, res_sdp, sizeof(res_sdp), &res);
 		else if(strcmp(step, "answer_reply") == 0)
-			r = medsec_e2ae_answer_reply(&ctx, &st, sdp, blen, res_sdp,
-					sizeof(res_sdp), &res);
+			r = medsec_e2ae_answer_reply(
+					&ctx, &st, sdp, blen, res_sdp, sizeof(res_sdp), &res);
 		else if(strcmp(step, "reject_all") == 0) {
 			memset(&res, 0, sizeof(res));
-			res.len = medsec_e2ae_reject_all(&sdp_scratch, &st, sdp, blen,
-					res_sdp, sizeof(res_sdp));
+			res.len = medsec_e2ae_reject_all(
+					&sdp_scratch, &st, sdp, blen, res_sdp, sizeof(res_sdp));
 			r = res.len ? 0 : -1;
 		} else {
 			appendf(out, cap, "unknown step %s\n", step);
