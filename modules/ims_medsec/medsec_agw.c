@@ -290,12 +290,14 @@ static int check_reply(const char *cmd, const medsec_ids_t *ids, int node,
 				(int)(rep->error_reason.s ? rep->error_reason.len
 										  : rep->result_str.len),
 				rep->error_reason.s ? rep->error_reason.s : rep->result_str.s);
-		return MEDSEC_ERR_AGW;
+		/* overloaded: try later; any other refusal will not heal itself */
+		return rep->result == RNG_RESULT_LOAD_LIMIT ? MEDSEC_ERR_AGW
+													: MEDSEC_ERR_INTERNAL;
 	}
 	if(want_sdp && (rep->sdp.s == NULL || rep->sdp.len == 0)) {
 		LM_ERR("rtpengine node %d replied to %s without SDP (call %.*s)\n",
 				node, cmd, ids->callid.len, ids->callid.s);
-		return MEDSEC_ERR_AGW;
+		return MEDSEC_ERR_INTERNAL;
 	}
 	return MEDSEC_OK;
 }

@@ -17,10 +17,10 @@
 /* Return codes of the cfg functions. */
 #define MEDSEC_OK 1
 #define MEDSEC_ERR_MSG -1	 /* unusable message: no SDP, no tags */
-#define MEDSEC_ERR_AGW -2	 /* no AGW answered, or it answered with an error */
+#define MEDSEC_ERR_AGW -2	 /* no AGW answered, or it is overloaded (load limit) */
 #define MEDSEC_ERR_NOCALL -3 /* answer/delete for a call the module never saw */
 #define MEDSEC_ERR_REFUSED -4  /* e2ae refused (488); a request got the reply */
-#define MEDSEC_ERR_INTERNAL -5 /* the AGW's SDP failed a check (fail closed) */
+#define MEDSEC_ERR_INTERNAL -5 /* the AGW refused, or its SDP failed a check */
 #define MEDSEC_E2E 2		   /* end-to-end security passed untouched */
 #define MEDSEC_PLAIN 3		   /* anchored without SRTP termination */
 

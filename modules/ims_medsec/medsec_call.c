@@ -204,8 +204,12 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 			&call.node, &agw_sdp);
 	if(r != MEDSEC_OK) {
 		medsec_stats_inc(MEDSEC_ST_FAILED);
-		medsec_sip_refuse(msg, 503, "Service Unavailable",
-				"media gateway unavailable", "Retry-After: 30\r\n");
+		if(r == MEDSEC_ERR_AGW)
+			medsec_sip_refuse(msg, 503, "Service Unavailable",
+					"media gateway unavailable", "Retry-After: 30\r\n");
+		else
+			medsec_sip_refuse(msg, 500, "Server Internal Error",
+					"media gateway refused the session", NULL);
 		return r;
 	}
 	if(medsec_e2ae_offer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,

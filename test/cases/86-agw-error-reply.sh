@@ -3,8 +3,8 @@
 #   - offer: the core sends a terminating INVITE (RTP/AVP) for the e2ae UE
 #     whose SDP rtpengine cannot parse (c=IN IP4 300.1.1.1, which
 #     ims_medsec passes; rtpengine: "Failed to parse SDP"); the core gets a
-#     503 with Warning: 399 ims_medsec "media gateway unavailable" (the
-#     module treats an error answer like an unavailable gateway), the UE
+#     500 with Warning: 399 ims_medsec "media gateway refused the session"
+#     (a retry would not help, so no Retry-After), the UE
 #     receives nothing, rtpengine holds no call;
 #   - answer: an originating e2ae call whose gateway session disappears
 #     while the core rings (deleted out of band with rngctl), so the answer
@@ -46,10 +46,11 @@ assert_grep "$RUN_DIR/kamailio.log" "media offer refused for $cid \\(-[0-9]\\)" 
 assert_grep "$RUN_DIR/rtpengine-a.log" "\\[${cid}[^]]*\\]: .*Received command 'offer'" "offer: rtpengine received the offer"
 assert_grep "$RUN_DIR/kamailio.log" "rtpengine node 0 refused offer for call $cid: Failed to parse SDP" \
 	"offer: the P-CSCF logged rtpengine's error"
-# Current behaviour: an error answer is handled as an unavailable gateway
-# (script -2, 503 with Retry-After), although a retry cannot succeed.
-assert_grep "$o.rx.msg" '^SIP/2\.0 503 ' "offer: the core got a 503"
-assert_grep "$o.rx.msg" '^Warning: 399 ims_medsec "media gateway unavailable"$' "offer: the 503's Warning"
+# An error answer will not heal itself: a 500 (no Retry-After), unlike an
+# unavailable gateway's 503.
+assert_grep "$o.rx.msg" '^SIP/2\.0 500 ' "offer: the core got a 500"
+assert_grep "$o.rx.msg" '^Warning: 399 ims_medsec "media gateway refused the session"$' "offer: the 500's Warning"
+assert_no_grep "$o.rx.msg" '^Retry-After:' "offer: no Retry-After on a refusal"
 why="rtpengine answered error (Failed to parse SDP)"
 e2ae_no_calls_left "offer"
 note "offer: $why; core got $(head -n 1 "$o.rx.msg" | tr -d '\r') / $(grep '^Warning:' "$o.rx.msg" | tr -d '\r'); $(grep '^Retry-After:' "$o.rx.msg" | tr -d '\r')"
