@@ -40,7 +40,20 @@ fuzz-build: deps
 	@$(MAKE) --no-print-directory -C rtpengine-ng O=$(BUILD) fuzz-build
 	@$(MAKE) --no-print-directory -C modules/ims_medsec/tests O=$(BUILD) fuzz-build
 
-test: build fuzz-build
+# The unit tests of the pure code (library, parsers, e2ae) once more under
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+sanitize: deps
+	@$(MAKE) --no-print-directory -C rtpengine-ng O=$(BUILD)/asan \
+		EXTRA_CFLAGS="$(SAN_FLAGS)" tests >/dev/null
+	@$(MAKE) --no-print-directory -C modules/ims_medsec/tests O=$(BUILD)/asan \
+		EXTRA_CFLAGS="$(SAN_FLAGS)" tests >/dev/null
+	@echo "unit tests under ASan/UBSan:"
+	@BUILD_DIR=$(BUILD)/asan test/run.sh unit/
+
+test: build fuzz-build sanitize
 	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh $(BUILD)/fuzz smoke
 	@test/run.sh
 
@@ -64,4 +77,4 @@ clean:
 	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC)/src clean \
 		>/dev/null 2>&1 || true
 
-.PHONY: all deps build fuzz-build test fuzz demo lab-up lab-down format clean
+.PHONY: all deps build fuzz-build sanitize test fuzz demo lab-up lab-down format clean
