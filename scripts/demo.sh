@@ -25,6 +25,11 @@ HOLD_MS=${HOLD_MS:-4000}
 ip=${DEMO_IP:-127.0.0.1}
 h=$(hostport "$ip" 0)
 h=${h%:0}
+# DEMO_KEMI=1 routes with the Lua (KEMI) variant of the example config.
+kemi=()
+if [ "${DEMO_KEMI:-0}" = 1 ]; then
+	kemi=(WITH_KEMI_LUA "KEMI_LUA_SCRIPT=\"$REPO_ROOT/etc/ims_medsec-pcscf.lua\"")
+fi
 rtpe_v6=()
 if [ "$ip" != 127.0.0.1 ]; then
 	export KAM_IP6=$ip
@@ -80,7 +85,7 @@ ue_sip=$(alloc_ports 1)
 ue_m=$(alloc_ports 2)
 core_m=$(alloc_ports 2)
 start_kamailio etc/ims_medsec-pcscf.cfg "RTPENGINE_NG=\"udp:127.0.0.1:$RTPE_AGW_NG\"" \
-	"MEDSEC_MODULE=\"$MEDSEC_MODULE\"" "SCSCF_URI=\"sip:$h:$scscf\"" WORKERS=2 \
+	"MEDSEC_MODULE=\"$MEDSEC_MODULE\"" "SCSCF_URI=\"sip:$h:$scscf\"" WORKERS=2 "${kemi[@]}" \
 	2>/dev/null
 say "  P-CSCF UE side $h:$KAM_SIP_PORT, core side $h:$KAM_CORE_PORT; S-CSCF $h:$scscf; UE $h:$ue_sip"
 

@@ -167,8 +167,11 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 	str body, agw_sdp, sdp1;
 	int ue_e2ae, r, known;
 
-	if(medsec_sip_ids(msg, &ids) < 0 || medsec_sip_sdp(msg, &body) < 0)
+	if(medsec_sip_ids(msg, &ids) < 0 || medsec_sip_sdp(msg, &body) < 0) {
+		medsec_sip_refuse(msg, 400, "Bad Request",
+				"no SDP offer or no dialog identifiers", NULL);
 		return MEDSEC_ERR_MSG;
+	}
 	known = medsec_ht_get(_medsec_calls, &ids.callid, &old, 0) == 0;
 	if(msg->first_line.type == SIP_REQUEST)
 		ue_e2ae = from_ue ? medsec_reg_contact_is_e2ae(msg)
@@ -204,6 +207,9 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 			&call.node, &agw_sdp);
 	if(r != MEDSEC_OK) {
 		medsec_stats_inc(MEDSEC_ST_FAILED);
+		/* a node that answered may hold a half-made session: release it */
+		if(!known && call.node >= 0)
+			medsec_agw_delete_call(&ids, call.node);
 		if(r == MEDSEC_ERR_AGW)
 			medsec_sip_refuse(msg, 503, "Service Unavailable",
 					"media gateway unavailable", "Retry-After: 30\r\n");

@@ -105,6 +105,9 @@ medsec_sdp_err_t medsec_sdp_parse(const char *s, size_t len, medsec_sdp_t *sdp)
 	}
 	if(sdp->nmedia > 0)
 		sdp->media[sdp->nmedia - 1].end = sdp->nlines;
+	/* a session description starts with its version line (RFC 4566) */
+	if(sdp->nlines == 0 || sdp->lines[0].type != 'v')
+		return MEDSEC_SDP_SYNTAX;
 	if(crlf == 0)
 		sdp->eol = "\n";
 	return MEDSEC_SDP_OK;

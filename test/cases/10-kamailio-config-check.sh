@@ -48,6 +48,10 @@ expect_ok medsec-all "$mod" "SIP_PORT=$port" 'RTPENGINE_NG="udp:127.0.0.1:2223"'
 # the defaults alone (an operator's first run; only the module path given)
 expect_ok medsec-defaults "$mod"
 
+# the KEMI (Lua) routing variant
+expect_ok kemi-lua "$mod" "SIP_PORT=$port" WITH_KEMI_LUA \
+	"KEMI_LUA_SCRIPT=\"$REPO_ROOT/etc/ims_medsec-pcscf.lua\""
+
 # Kamailio's own rtpengine module: the benchmark's baseline
 expect_ok stock WITH_STOCK_RTPENGINE "SIP_PORT=$port" 'RTPENGINE_NG="udp:127.0.0.1:2223"'
 
