@@ -4,6 +4,7 @@
 #   make test     build, then run unit, fuzz-smoke and real-process tests
 #   make demo     run a real e2ae call through Kamailio and rtpengine
 #   make fuzz     run every libFuzzer harness for FUZZ_SECONDS each
+#   make deb      a Debian package of the module (build/deb/)
 #   make lab-up   start a local P-CSCF lab (rtpengine + kamailio); lab-down stops it
 
 BUILD := $(abspath build)
@@ -63,6 +64,9 @@ fuzz: fuzz-build
 demo: build
 	@scripts/demo.sh
 
+deb: build
+	@scripts/make-deb.sh $(BUILD)/deb
+
 lab-up: build
 	@scripts/lab.sh up
 
@@ -77,4 +81,4 @@ clean:
 	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC)/src clean \
 		>/dev/null 2>&1 || true
 
-.PHONY: all deps build fuzz-build sanitize test fuzz demo lab-up lab-down format clean
+.PHONY: all deps build fuzz-build sanitize test deb fuzz demo lab-up lab-down format clean
