@@ -4,10 +4,13 @@
  *
  * Usage: freeport [N]        (N defaults to 1, at most 1000)
  *
- * Bases are drawn at random from 20000..59999, so the range ends below 61000.
- * That overlaps Linux's ephemeral range (32768..60999), which is why every
- * port of a candidate range is really bound (UDP, then TCP, without
- * SO_REUSEADDR) and released at once before the base is printed.
+ * Ranges are drawn at random below the kernel's ephemeral port range
+ * (net.ipv4.ip_local_port_range, 32768..60999 by default) and from 10000 up:
+ * a port that is free now must not be taken a moment later by some
+ * process's outgoing socket (Kamailio's workers open UDP sockets to
+ * rtpengine after the test chose its ports).  Every port of a candidate
+ * range is also really bound (UDP, then TCP, without SO_REUSEADDR) and
+ * released at once before the base is printed.
  * Exit status: 0 and the base on stdout; 1 after many failed attempts;
  * 2 on a usage error.
  *
@@ -26,8 +29,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define BASE_MIN 20000
-#define BASE_MAX 59999
+#define BASE_MIN 10000
+#define EPHEMERAL_DEFAULT 32768
 #define MAX_COUNT 1000
 #define MAX_ATTEMPTS 500
 
@@ -47,6 +50,20 @@ static int port_free(int type, unsigned port)
 	ok = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
 	close(fd);
 	return ok;
+}
+
+/* The first port of the kernel's ephemeral range. */
+static unsigned ephemeral_low(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned lo = EPHEMERAL_DEFAULT, hi;
+
+	if(f != NULL) {
+		if(fscanf(f, "%u %u", &lo, &hi) != 2)
+			lo = EPHEMERAL_DEFAULT;
+		fclose(f);
+	}
+	return lo;
 }
 
 /* Seed from /dev/urandom, falling back to time and pid. */
@@ -73,6 +90,7 @@ int main(int argc, char **argv)
 	long n = 1;
 	char *end;
 	int attempt;
+	unsigned limit;
 
 	if(argc > 2) {
 		fprintf(stderr, "usage: %s [N]\n", argv[0]);
@@ -87,9 +105,13 @@ int main(int argc, char **argv)
 		}
 	}
 	seed();
+	limit = ephemeral_low();
+	if(limit < BASE_MIN + (unsigned)n + 1000)
+		limit = EPHEMERAL_DEFAULT; /* odd settings: the default floor */
 	for(attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-		unsigned base =
-				BASE_MIN + (unsigned)(random() % (BASE_MAX - BASE_MIN + 1));
+		/* base .. base+n-1 stays below the ephemeral range */
+		unsigned base = BASE_MIN
+						+ (unsigned)(random() % (limit - BASE_MIN - (unsigned)n));
 		long i;
 
 		for(i = 0; i < n; i++) {
