@@ -55,6 +55,16 @@ sdp_of() {
 	' "$1"
 }
 
+# call_sdps PREFIX OFFERER ANSWERER: the four SDPs of a call from the two
+# sipp message logs: PREFIX-{offerer,answerer}-{sent,got}.sdp.
+call_sdps() {
+	local o=$RUN_DIR/$2.messages.log a=$RUN_DIR/$3.messages.log
+	sdp_of "$o" sent '^INVITE ' >"$RUN_DIR/$1-offerer-sent.sdp"
+	sdp_of "$a" received '^INVITE ' >"$RUN_DIR/$1-answerer-got.sdp"
+	sdp_of "$a" sent '^SIP/2.0 200' >"$RUN_DIR/$1-answerer-sent.sdp"
+	sdp_of "$o" received '^SIP/2.0 200' >"$RUN_DIR/$1-offerer-got.sdp"
+}
+
 # show TITLE FROM-LABEL FROM-FILE TO-LABEL TO-FILE: a marked diff, keys masked.
 show() {
 	say ""
@@ -129,16 +139,13 @@ sipp_bg ue-off ue_offer.xml -p "$ue_sip" -d "$HOLD_MS" -key ue_mport "$ue_m" \
 	-key ue_key1 "$k1" -key ue_key2 "$k2" "$h:$KAM_SIP_PORT"
 u_pid=$BG_PID
 wait_until 5 grep -q '^ACK ' "$RUN_DIR/ue-off.messages.log" || fail "originating call not answered"
-sdp_of "$RUN_DIR/ue-off.messages.log" sent '^INVITE ' >"$RUN_DIR/o-ue-sent.sdp"
-sdp_of "$RUN_DIR/core-ans.messages.log" received '^INVITE ' >"$RUN_DIR/o-core-got.sdp"
-sdp_of "$RUN_DIR/core-ans.messages.log" sent '^SIP/2.0 200' >"$RUN_DIR/o-core-sent.sdp"
-sdp_of "$RUN_DIR/ue-off.messages.log" received '^SIP/2.0 200' >"$RUN_DIR/o-ue-got.sdp"
+call_sdps o ue-off core-ans
 say ""
 say "${bold}2. Originating e2ae call${off} (the UE offers SRTP and a=3ge2ae:requested)"
-show "  Offer (INVITE)" "sent by the UE" "$RUN_DIR/o-ue-sent.sdp" "received by the core" "$RUN_DIR/o-core-got.sdp"
-show "  Answer (200 OK)" "sent by the core" "$RUN_DIR/o-core-sent.sdp" "received by the UE" "$RUN_DIR/o-ue-got.sdp"
-media_probe "$RUN_DIR/o-ue-sent.sdp" "$RUN_DIR/o-ue-got.sdp" "$RUN_DIR/o-core-got.sdp" \
-	"$RUN_DIR/o-ue-got.sdp"
+show "  Offer (INVITE)" "sent by the UE" "$RUN_DIR/o-offerer-sent.sdp" "received by the core" "$RUN_DIR/o-answerer-got.sdp"
+show "  Answer (200 OK)" "sent by the core" "$RUN_DIR/o-answerer-sent.sdp" "received by the UE" "$RUN_DIR/o-offerer-got.sdp"
+media_probe "$RUN_DIR/o-offerer-sent.sdp" "$RUN_DIR/o-offerer-got.sdp" "$RUN_DIR/o-answerer-got.sdp" \
+	"$RUN_DIR/o-offerer-got.sdp"
 sipp_wait ue-off "$u_pid"
 sipp_wait core-ans "$c_pid"
 
@@ -150,16 +157,13 @@ sipp_bg core-off core_offer.xml -p "$scscf" -d "$HOLD_MS" -key ue_port "$ue_sip"
 	-key core_mport "$core_m" "$h:$KAM_CORE_PORT"
 c_pid=$BG_PID
 wait_until 5 grep -q '^ACK ' "$RUN_DIR/core-off.messages.log" || fail "terminating call not answered"
-sdp_of "$RUN_DIR/core-off.messages.log" sent '^INVITE ' >"$RUN_DIR/t-core-sent.sdp"
-sdp_of "$RUN_DIR/ue-ans.messages.log" received '^INVITE ' >"$RUN_DIR/t-ue-got.sdp"
-sdp_of "$RUN_DIR/ue-ans.messages.log" sent '^SIP/2.0 200' >"$RUN_DIR/t-ue-sent.sdp"
-sdp_of "$RUN_DIR/core-off.messages.log" received '^SIP/2.0 200' >"$RUN_DIR/t-core-got.sdp"
+call_sdps t core-off ue-ans
 say ""
 say "${bold}3. Terminating e2ae call${off} (the core offers plain RTP to the e2ae-registered UE)"
-show "  Offer (INVITE)" "sent by the core" "$RUN_DIR/t-core-sent.sdp" "received by the UE" "$RUN_DIR/t-ue-got.sdp"
-show "  Answer (200 OK)" "sent by the UE" "$RUN_DIR/t-ue-sent.sdp" "received by the core" "$RUN_DIR/t-core-got.sdp"
-media_probe "$RUN_DIR/t-ue-sent.sdp" "$RUN_DIR/t-ue-got.sdp" "$RUN_DIR/t-core-got.sdp" \
-	"$RUN_DIR/t-ue-sent.sdp"
+show "  Offer (INVITE)" "sent by the core" "$RUN_DIR/t-offerer-sent.sdp" "received by the UE" "$RUN_DIR/t-answerer-got.sdp"
+show "  Answer (200 OK)" "sent by the UE" "$RUN_DIR/t-answerer-sent.sdp" "received by the core" "$RUN_DIR/t-offerer-got.sdp"
+media_probe "$RUN_DIR/t-answerer-sent.sdp" "$RUN_DIR/t-answerer-got.sdp" "$RUN_DIR/t-offerer-got.sdp" \
+	"$RUN_DIR/t-answerer-sent.sdp"
 sipp_wait core-off "$c_pid"
 sipp_wait ue-ans "$u_pid"
 

@@ -477,3 +477,46 @@ sipp_received_all() {
 		i=$((i + 1))
 	done
 }
+
+# ----- re-INVITE cases (94-*): shared checks; they read SUITE and
+# CORE_MPORT from the case -----
+
+# msg_cseq OUT TRACE DIR REGEX CSEQ: the first message of TRACE that sipp
+# DIR (received/sent), whose first line matches REGEX and whose CSeq
+# header is CSEQ (e.g. "2 INVITE"), into file OUT; false when none.
+msg_cseq() {
+	local out=$1 tr=$2 dir=$3 re=$4 cseq=$5 i=1
+	while sipp_msg "$tr" "$dir" "$re" "$i" >"$out.tmp" 2>/dev/null; do
+		if grep -Eiq "^CSeq: *$cseq\$" "$out.tmp"; then
+			mv "$out.tmp" "$out"
+			return 0
+		fi
+		i=$((i + 1))
+	done
+	rm -f "$out.tmp"
+	return 1
+}
+
+# check_ue_answer FILE WHAT: the SDP the UE received: RTP/SAVP on the
+# gateway, exactly one a=crypto with tag 1 and SUITE, one a=3ge2ae:applied.
+check_ue_answer() {
+	assert_agw_sdp "$1" "$2"
+	assert_grep "$1" '^m=audio [0-9]+ RTP/SAVP 0$' "$2: RTP/SAVP"
+	assert_eq "$(sdp_crypto "$1" | tr '\n' ' ')" "1 $SUITE " \
+		"$2: exactly one crypto line, the UE's tag and suite"
+	assert_eq "$(msg_count "$1" '^a=3ge2ae:')" 1 "$2: one e2ae indication"
+	assert_grep "$1" '^a=3ge2ae:applied$' "$2: a=3ge2ae:applied"
+	assert_no_grep "$1" '^a=(fingerprint|setup)' "$2: no DTLS toward the UE"
+}
+
+# dir_of FILE: the SDP's direction attribute (or "none").
+dir_of() {
+	local d
+	d=$(sed -n 's/^a=\(sendrecv\|sendonly\|recvonly\|inactive\)\r\{0,1\}$/\1/p' "$1" | head -n 1)
+	echo "${d:-none}"
+}
+
+core_sdp() { # FILE VERSION DIRECTION
+	e2ae_sdp "$1" v=0 "o=core 1 $2 IN IP4 127.0.0.1" s=- "c=IN IP4 127.0.0.1" "t=0 0" \
+		"m=audio $CORE_MPORT RTP/AVP 0" "a=rtpmap:0 PCMU/8000" "a=$3"
+}

@@ -28,34 +28,7 @@ e2ae_register reg "$UE_PORT" ue
 
 SUITE=AES_CM_128_HMAC_SHA1_80
 
-# msg_cseq OUT TRACE DIR REGEX CSEQ: the first message of TRACE that sipp
-# DIR (received/sent), whose first line matches REGEX and whose CSeq is
-# CSEQ (e.g. "10 INVITE"), into file OUT; false when none.
-msg_cseq() {
-	local out=$1 tr=$2 dir=$3 re=$4 cseq=$5 i=1
-	while sipp_msg "$tr" "$dir" "$re" "$i" >"$out.tmp" 2>/dev/null; do
-		if grep -Eiq "^CSeq: *$cseq\$" "$out.tmp"; then
-			mv "$out.tmp" "$out"
-			return 0
-		fi
-		i=$((i + 1))
-	done
-	rm -f "$out.tmp"
-	return 1
-}
 
-# check_ue_answer FILE WHAT: the SDP the UE received in a 200 to its
-# offer: RTP/SAVP on the gateway, exactly one a=crypto with tag 1 and
-# SUITE, one a=3ge2ae:applied.
-check_ue_answer() {
-	assert_agw_sdp "$1" "$2"
-	assert_grep "$1" '^m=audio [0-9]+ RTP/SAVP 0$' "$2: RTP/SAVP"
-	assert_eq "$(sdp_crypto "$1" | tr '\n' ' ')" "1 $SUITE " \
-		"$2: exactly one crypto line, the UE's tag and suite"
-	assert_eq "$(msg_count "$1" '^a=3ge2ae:')" 1 "$2: one e2ae indication"
-	assert_grep "$1" '^a=3ge2ae:applied$' "$2: a=3ge2ae:applied"
-	assert_no_grep "$1" '^a=(fingerprint|setup)' "$2: no DTLS toward the UE"
-}
 
 # check_core_sdp FILE WHAT: RTP/AVP on the gateway, no SDES, no indication.
 check_core_sdp() {
@@ -66,11 +39,6 @@ check_core_sdp() {
 	assert_no_grep "$1" '^a=(fingerprint|setup|key-mgmt)' "$2: no other keying toward the core"
 }
 
-dir_of() {
-	local d
-	d=$(sed -n 's/^a=\(sendrecv\|sendonly\|recvonly\|inactive\)\r\{0,1\}$/\1/p' "$1" | head -n 1)
-	echo "${d:-none}"
-}
 keyfate() { cmp -s "$1" "$2" && echo kept || echo changed; }
 
 o=$RUN_DIR/ti
@@ -84,10 +52,6 @@ ue_sdp() { # FILE VERSION KEYFILE TAG [LINE...]
 	e2ae_sdp "$f" v=0 "o=ue 1 $v IN IP4 127.0.0.1" s=- "c=IN IP4 127.0.0.1" "t=0 0" \
 		"m=audio $UE_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/8000" \
 		"a=crypto:$t $SUITE inline:$(cat "$k")" "$@"
-}
-core_sdp() { # FILE VERSION DIRECTION
-	e2ae_sdp "$1" v=0 "o=core 1 $2 IN IP4 127.0.0.1" s=- "c=IN IP4 127.0.0.1" "t=0 0" \
-		"m=audio $CORE_MPORT RTP/AVP 0" "a=rtpmap:0 PCMU/8000" "a=$3"
 }
 core_sdp "$o.offer.sdp" 1 sendrecv
 core_sdp "$o.hold_answer.sdp" 2 recvonly

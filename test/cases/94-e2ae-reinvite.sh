@@ -34,21 +34,6 @@ e2ae_register reg "$UE_PORT" ue
 
 SUITE=AES_CM_128_HMAC_SHA1_80
 
-# msg_cseq OUT TRACE DIR REGEX CSEQ: the first message of TRACE that sipp
-# DIR (received/sent), whose first line matches REGEX and whose CSeq
-# header is CSEQ (e.g. "2 INVITE"), into file OUT; false when none.
-msg_cseq() {
-	local out=$1 tr=$2 dir=$3 re=$4 cseq=$5 i=1
-	while sipp_msg "$tr" "$dir" "$re" "$i" >"$out.tmp" 2>/dev/null; do
-		if grep -Eiq "^CSeq: *$cseq\$" "$out.tmp"; then
-			mv "$out.tmp" "$out"
-			return 0
-		fi
-		i=$((i + 1))
-	done
-	rm -f "$out.tmp"
-	return 1
-}
 
 # extract_step ID UE_TRACE CORE_TRACE CSEQ: for the INVITE with CSeq
 # "CSEQ INVITE": the 200 the UE received and the INVITE the core received
@@ -64,17 +49,6 @@ extract_step() {
 	msg_body "$o.core.rx.msg" >"$o.core.rx.sdp"
 }
 
-# check_ue_answer FILE WHAT: the SDP the UE received: RTP/SAVP on the
-# gateway, exactly one a=crypto with tag 1 and SUITE, one a=3ge2ae:applied.
-check_ue_answer() {
-	assert_agw_sdp "$1" "$2"
-	assert_grep "$1" '^m=audio [0-9]+ RTP/SAVP 0$' "$2: RTP/SAVP"
-	assert_eq "$(sdp_crypto "$1" | tr '\n' ' ')" "1 $SUITE " \
-		"$2: exactly one crypto line, the UE's tag and suite"
-	assert_eq "$(msg_count "$1" '^a=3ge2ae:')" 1 "$2: one e2ae indication"
-	assert_grep "$1" '^a=3ge2ae:applied$' "$2: a=3ge2ae:applied"
-	assert_no_grep "$1" '^a=(fingerprint|setup)' "$2: no DTLS toward the UE"
-}
 
 # check_core_offer FILE WHAT: the SDP the core received: RTP/AVP on the
 # gateway, no SDES, no e2ae indication.
@@ -86,12 +60,6 @@ check_core_offer() {
 	assert_no_grep "$1" '^a=(fingerprint|setup|key-mgmt)' "$2: no other keying toward the core"
 }
 
-# dir_of FILE: the SDP's direction attribute (or "none").
-dir_of() {
-	local d
-	d=$(sed -n 's/^a=\(sendrecv\|sendonly\|recvonly\|inactive\)\r\{0,1\}$/\1/p' "$1" | head -n 1)
-	echo "${d:-none}"
-}
 
 # ----- 1. hold and resume (with re-key) -----
 o=$RUN_DIR/ri
@@ -104,10 +72,6 @@ ue_sdp() { # FILE VERSION KEYFILE DIRECTION
 	e2ae_sdp "$1" v=0 "o=ue 1 $2 IN IP4 127.0.0.1" s=- "c=IN IP4 127.0.0.1" "t=0 0" \
 		"m=audio $UE_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/8000" \
 		"a=crypto:1 $SUITE inline:$(cat "$3")" "a=3ge2ae:requested" "a=$4"
-}
-core_sdp() { # FILE VERSION DIRECTION
-	e2ae_sdp "$1" v=0 "o=core 1 $2 IN IP4 127.0.0.1" s=- "c=IN IP4 127.0.0.1" "t=0 0" \
-		"m=audio $CORE_MPORT RTP/AVP 0" "a=rtpmap:0 PCMU/8000" "a=$3"
 }
 ue_sdp "$o.offer.sdp" 1 "$o.ue1.key" sendrecv
 ue_sdp "$o.hold.sdp" 2 "$o.ue1.key" sendonly
