@@ -46,8 +46,10 @@ end
 
 -- The offer goes to the media gateway; ims_medsec answers refusals itself
 -- (488 with a Warning, 503 when no gateway answers, 500 otherwise).
+-- An INVITE without SDP goes to ims_medsec too (late offer: the offer
+-- comes in the reply, the answer in the PRACK or the ACK).
 local function media_offer()
-	if KSR.textops.has_body_type("application/sdp") < 0 then
+	if not KSR.is_INVITE() and KSR.textops.has_body_type("application/sdp") < 0 then
 		return
 	end
 	local r
@@ -69,6 +71,14 @@ local function within_dialog()
 		elseif KSR.is_INVITE() or KSR.is_UPDATE() then
 			media_offer()
 			KSR.tm.t_on_reply("ksr_onreply_media")
+		elseif (KSR.is_ACK() or KSR.is_PRACK())
+				and KSR.textops.has_body_type("application/sdp") > 0 then
+			-- the answer to an offer that came in a reply (late offer)
+			local r = KSR.ims_medsec.medsec_answer()
+			if r == -1 or (r < 0 and KSR.is_PRACK()) then
+				KSR.info("media answer refused for " .. KSR.pv.get("$ci") .. " (" .. r .. ")\n")
+				KSR.x.exit()
+			end
 		end
 		relay()
 	end

@@ -276,14 +276,26 @@ static void enc_str(rng_benc *e, const char *key, const str *v)
 	rng_benc_kv_str(e, key, v->s, (size_t)v->len);
 }
 
+/* from-tag, and to-tag and via-branch when set */
+static void enc_tags(rng_benc *e, const medsec_ids_t *ids)
+{
+	enc_str(e, "from-tag", &ids->from_tag);
+	if(ids->to_tag.len > 0)
+		enc_str(e, "to-tag", &ids->to_tag);
+	if(ids->via_branch.len > 0)
+		enc_str(e, "via-branch", &ids->via_branch);
+}
+
 /* Check a reply and log what the AGW said; returns MEDSEC_OK or an error. */
 static int check_reply(const char *cmd, const medsec_ids_t *ids, int node,
 		const rng_reply *rep, int want_sdp)
 {
-	if(rep->warning.s)
+	if(rep->warning.s) {
+		medsec_stats_inc(MEDSEC_ST_AGW_WARNINGS);
 		LM_WARN("rtpengine node %d warns on %s for call %.*s: %.*s\n", node,
 				cmd, ids->callid.len, ids->callid.s, (int)rep->warning.len,
 				rep->warning.s);
+	}
 	if(rep->result != RNG_RESULT_OK) {
 		LM_ERR("rtpengine node %d refused %s for call %.*s: %.*s\n", node, cmd,
 				ids->callid.len, ids->callid.s,
@@ -354,9 +366,7 @@ int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,
 	rng_benc_dict(&e);
 	rng_benc_kv_cstr(&e, "command", cmd);
 	enc_str(&e, "call-id", &ids->callid);
-	enc_str(&e, "from-tag", &ids->from_tag);
-	if(strcmp(cmd, "answer") == 0)
-		enc_str(&e, "to-tag", &ids->to_tag);
+	enc_tags(&e, ids);
 	enc_str(&e, "sdp", sdp);
 	rng_benc_kv_cstr(&e, "ICE", "remove");
 	rng_benc_kv_cstr(&e, "DTLS", "off");
@@ -385,7 +395,7 @@ int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,
 	return MEDSEC_OK;
 }
 
-int medsec_agw_delete_call(const medsec_ids_t *ids, int node)
+int medsec_agw_delete(const medsec_ids_t *ids, int node)
 {
 	const rng_reply *rep;
 	rng_benc e;
@@ -394,6 +404,6 @@ int medsec_agw_delete_call(const medsec_ids_t *ids, int node)
 	rng_benc_dict(&e);
 	rng_benc_kv_cstr(&e, "command", "delete");
 	enc_str(&e, "call-id", &ids->callid);
-	enc_str(&e, "from-tag", &ids->from_tag);
+	enc_tags(&e, ids);
 	return send_req("delete", ids, &e, &node, &rep);
 }

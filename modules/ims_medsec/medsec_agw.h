@@ -16,13 +16,15 @@
 
 /* Return codes of the cfg functions. */
 #define MEDSEC_OK 1
-#define MEDSEC_ERR_MSG -1	 /* unusable message: no SDP, no tags */
-#define MEDSEC_ERR_AGW -2	 /* no AGW answered, or it is overloaded (load limit) */
+#define MEDSEC_ERR_MSG -1 /* unusable message: no SDP, no tags */
+#define MEDSEC_ERR_AGW \
+	-2 /* no AGW answered, or it is overloaded (load limit) */
 #define MEDSEC_ERR_NOCALL -3 /* answer/delete for a call the module never saw */
 #define MEDSEC_ERR_REFUSED -4  /* e2ae refused (488); a request got the reply */
 #define MEDSEC_ERR_INTERNAL -5 /* the AGW refused, or its SDP failed a check */
 #define MEDSEC_E2E 2		   /* end-to-end security passed untouched */
 #define MEDSEC_PLAIN 3		   /* anchored without SRTP termination */
+#define MEDSEC_LATE 4 /* an INVITE without SDP: the offer comes in its reply */
 
 extern int medsec_ng_timeout_ms;
 extern int medsec_ng_retries;
@@ -37,6 +39,10 @@ int medsec_agw_child_init(int rank);
 void medsec_agw_destroy(void);
 
 /*
+ * The dialog identifiers of an ng request come from ids as the caller
+ * oriented them: from-tag is the offerer's tag, to-tag and via-branch are
+ * sent when not empty.
+ *
  * One ng offer or answer ("offer"/"answer") carrying sdp, with ICE removed,
  * DTLS off, an optional transport-protocol and SDES-no-<suite> for every
  * bit (1 << suite) of sdes_no.  *node: the call's node, or -1 to pick one
@@ -45,8 +51,9 @@ void medsec_agw_destroy(void);
  */
 int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,
 		const char *transport, unsigned int sdes_no, int *node, str *out);
-/* ng delete of the whole call on its node. */
-int medsec_agw_delete_call(const medsec_ids_t *ids, int node);
+/* ng delete on the call's node: the whole call when ids has no to-tag and
+ * no via-branch, else that branch only. */
+int medsec_agw_delete(const medsec_ids_t *ids, int node);
 
 /* The configured nodes, indexed in configuration order (for RPC). */
 int medsec_agw_node_count(void);

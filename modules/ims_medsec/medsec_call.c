@@ -19,11 +19,34 @@ int medsec_reject_unregistered = 0;
 int medsec_session_timeout = 7200;
 int medsec_session_table_size = 4096;
 
+/*
+ * The early dialogs of a call.  Parallel forks of the initial INVITE (the
+ * same Call-ID and From tag reaching this proxy in several transactions)
+ * are told apart by the upstream Via branch, each with its own AGW branch
+ * ("via-branch"); forks further downstream answer one INVITE with several
+ * To tags, each an AGW branch of its own ("to-tag").
+ */
+#define MEDSEC_MAX_BRANCHES 4
+#define MEDSEC_TAG_MAX 64
+
+typedef struct medsec_branch
+{
+	uint32_t via;	/* hash of the upstream Via branch; 0: a free slot */
+	uint8_t to_len; /* 0 until the early dialog answered */
+	char to_tag[MEDSEC_TAG_MAX];
+} medsec_branch_t;
+
 /* what a call keeps between its messages */
 typedef struct medsec_call
 {
-	int node;	  /* AGW node, -1 when the media is not anchored */
-	int answered; /* an answer went through (the call is counted) */
+	int node;			  /* AGW node, -1 when the media is not anchored */
+	uint8_t answered;	  /* an answer went through (the call is counted) */
+	uint8_t confirmed;	  /* a 2xx answered the initial INVITE */
+	uint8_t late;		  /* INVITE without SDP: 1 the offer will be in a reply,
+				   * 2 it was, the answer comes in the PRACK or ACK */
+	uint8_t late_from_ue; /* that INVITE came from the UE side */
+	uint8_t late_ue_e2ae; /* and the UE it serves is e2ae */
+	medsec_branch_t br[MEDSEC_MAX_BRANCHES];
 	medsec_e2ae_state_t st;
 } medsec_call_t;
 
@@ -158,41 +181,271 @@ static int refused(sip_msg_t *msg, const medsec_ids_t *ids, const char *what,
 	return MEDSEC_ERR_REFUSED;
 }
 
+static uint32_t branch_hash(const str *b)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	int i;
+
+	for(i = 0; i < b->len; i++)
+		h = (h ^ (unsigned char)b->s[i]) * 16777619u;
+	return h ? h : 1;
+}
+
+/* The slot of the branch with this Via and To tag (to NULL: any), or -1. */
+static int branch_find(const medsec_call_t *call, uint32_t via, const str *to)
+{
+	int i;
+
+	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++) {
+		if(call->br[i].via != via)
+			continue;
+		if(to == NULL
+				|| (call->br[i].to_len == to->len
+						&& memcmp(call->br[i].to_tag, to->s, to->len) == 0))
+			return i;
+	}
+	return -1;
+}
+
+static int branch_same(const medsec_branch_t *a, const medsec_branch_t *b)
+{
+	return a->via == b->via && a->to_len == b->to_len
+		   && memcmp(a->to_tag, b->to_tag, a->to_len) == 0;
+}
+
+static int branch_in(const medsec_branch_t *set, const medsec_branch_t *b)
+{
+	int i;
+
+	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++)
+		if(set[i].via != 0 && branch_same(&set[i], b))
+			return i;
+	return -1;
+}
+
+/*
+ * Several processes handle one call's messages at once (the 183s of two
+ * forks, say).  A process stores what it computed from the value it read
+ * (base, NULL when it found none): its own branch changes (added, removed,
+ * answered) are applied to the branches stored meanwhile; the rest is its.
+ */
+static void call_merge(void *stored, const void *value, void *param)
+{
+	medsec_call_t *s = stored;
+	const medsec_call_t *m = value, *b = param;
+	medsec_branch_t br[MEDSEC_MAX_BRANCHES];
+	int i, j, confirmed = s->confirmed;
+
+	memcpy(br, s->br, sizeof(br));
+	for(i = 0; b && i < MEDSEC_MAX_BRANCHES; i++)
+		if(b->br[i].via != 0 && branch_in(m->br, &b->br[i]) < 0
+				&& (j = branch_in(br, &b->br[i])) >= 0)
+			memset(&br[j], 0, sizeof(br[j]));
+	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++) {
+		if(m->br[i].via == 0 || (b && branch_in(b->br, &m->br[i]) >= 0)
+				|| branch_in(br, &m->br[i]) >= 0)
+			continue;
+		for(j = 0; j < MEDSEC_MAX_BRANCHES && br[j].via != 0; j++)
+			;
+		if(j < MEDSEC_MAX_BRANCHES)
+			br[j] = m->br[i];
+	}
+	*s = *m;
+	memcpy(s->br, br, sizeof(br));
+	s->confirmed |= confirmed;
+}
+
+/* Store a call computed from base (what this process read, or NULL). */
+static int call_store(
+		const str *callid, medsec_call_t *call, const medsec_call_t *base)
+{
+	return medsec_ht_merge(_medsec_calls, callid, call, medsec_session_timeout,
+			call_merge, (void *)base);
+}
+
+/* Take a free slot for a branch; -1 when none is left. */
+static int branch_add(medsec_call_t *call, uint32_t via)
+{
+	int i;
+
+	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++) {
+		if(call->br[i].via == 0) {
+			call->br[i].via = via;
+			call->br[i].to_len = 0;
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void branch_set_tag(medsec_branch_t *br, const str *to)
+{
+	/* a longer tag is not kept: that branch then goes with the call */
+	if(to->len <= 0 || to->len > MEDSEC_TAG_MAX)
+		return;
+	memcpy(br->to_tag, to->s, to->len);
+	br->to_len = (uint8_t)to->len;
+}
+
+/* The identifiers of the whole call for ng: its From tag only. */
+static medsec_ids_t whole_call(const medsec_ids_t *ids)
+{
+	medsec_ids_t w = *ids;
+
+	w.to_tag.len = 0;
+	w.via_branch.len = 0;
+	return w;
+}
+
+/*
+ * ng identifiers oriented for rtpengine: from-tag is the offerer's tag.
+ * An offer in a reply (late offer) and an answer in a request (ACK, PRACK)
+ * come from the callee's side of the dialog, so the tags swap.  The
+ * upstream Via branch goes along for the initial INVITE only (it separates
+ * parallel forks; in-dialog messages are found by their tags).
+ */
+static medsec_ids_t ng_ids(
+		sip_msg_t *msg, const medsec_ids_t *ids, int offer, int initial)
+{
+	medsec_ids_t n = *ids;
+	int swap = offer ? msg->first_line.type == SIP_REPLY
+					 : msg->first_line.type == SIP_REQUEST;
+
+	if(swap) {
+		n.from_tag = ids->to_tag;
+		n.to_tag = ids->from_tag;
+	}
+	if(!initial)
+		n.via_branch.len = 0;
+	return n;
+}
+
+/* An INVITE without SDP: the offer will come in its 18x/2xx reply (from
+ * the other side) and the answer in the PRACK or the ACK. */
+static int late_offer(sip_msg_t *msg, const medsec_ids_t *ids, int from_ue,
+		const medsec_call_t *old)
+{
+	medsec_call_t call;
+
+	if(old) {
+		call = *old;
+	} else {
+		memset(&call, 0, sizeof(call));
+		call.node = -1;
+	}
+	if(ids->to_tag.len == 0
+			&& branch_find(&call, branch_hash(&ids->via_branch), NULL) < 0)
+		branch_add(&call, branch_hash(&ids->via_branch));
+	call.late = 1;
+	call.late_from_ue = (uint8_t)from_ue;
+	if(old && ids->to_tag.len > 0)
+		call.late_ue_e2ae = old->st.mode == MEDSEC_MODE_E2AE;
+	else
+		call.late_ue_e2ae = from_ue ? medsec_reg_contact_is_e2ae(msg)
+									: medsec_reg_uri_is_e2ae(GET_RURI(msg));
+	if(call_store(&ids->callid, &call, old) < 0)
+		return MEDSEC_ERR_MSG;
+	LM_INFO("call %.*s: INVITE without SDP from the %s: the offer comes in"
+			" the reply\n",
+			ids->callid.len, ids->callid.s, from_ue ? "UE" : "core");
+	return MEDSEC_LATE;
+}
+
+/* Release what a failed offer made on the AGW: the whole call when it is
+ * new, the branch when it is a parallel fork. */
+static void offer_release(const medsec_ids_t *ids, const medsec_ids_t *ng,
+		int node, int known, int fork)
+{
+	medsec_ids_t w;
+
+	if(node < 0 || (known && !fork))
+		return;
+	if(fork) {
+		medsec_agw_delete(ng, node);
+	} else {
+		w = whole_call(ids);
+		medsec_agw_delete(&w, node);
+	}
+}
+
 static int call_offer(sip_msg_t *msg, int from_ue)
 {
-	medsec_ids_t ids;
+	medsec_ids_t ids, ng, w;
 	medsec_e2ae_ctx_t ctx;
 	medsec_e2ae_result_t res;
 	medsec_call_t call, old;
 	str body, agw_sdp, sdp1;
-	int ue_e2ae, r, known;
+	int ue_e2ae, r, known, initial, fork;
+	uint32_t via = 0;
 
-	if(medsec_sip_ids(msg, &ids) < 0 || medsec_sip_sdp(msg, &body) < 0) {
-		medsec_sip_refuse(msg, 400, "Bad Request",
-				"no SDP offer or no dialog identifiers", NULL);
+	if(medsec_sip_ids(msg, &ids) < 0) {
+		medsec_sip_refuse(
+				msg, 400, "Bad Request", "no dialog identifiers", NULL);
 		return MEDSEC_ERR_MSG;
 	}
 	known = medsec_ht_get(_medsec_calls, &ids.callid, &old, 0) == 0;
+	if(medsec_sip_sdp(msg, &body) < 0) {
+		if(msg->first_line.type == SIP_REQUEST
+				&& msg->REQ_METHOD == METHOD_INVITE)
+			return late_offer(msg, &ids, from_ue, known ? &old : NULL);
+		medsec_sip_refuse(msg, 400, "Bad Request", "no SDP offer", NULL);
+		return MEDSEC_ERR_MSG;
+	}
+	initial = msg->first_line.type == SIP_REQUEST && ids.to_tag.len == 0;
+	if(initial)
+		via = branch_hash(&ids.via_branch);
+	/* a parallel fork: the same call in another INVITE transaction */
+	fork = initial && known && branch_find(&old, via, NULL) < 0;
 	if(msg->first_line.type == SIP_REQUEST)
 		ue_e2ae = from_ue ? medsec_reg_contact_is_e2ae(msg)
 						  : medsec_reg_uri_is_e2ae(GET_RURI(msg));
-	else /* an offer in a reply: the UE is the one the request went to */
+	else if(known && old.late) /* the UE is the one the INVITE went to */
+		ue_e2ae = old.late_ue_e2ae;
+	else
 		ue_e2ae = known && old.st.mode == MEDSEC_MODE_E2AE;
 	ctx_init(&ctx, from_ue, ue_e2ae);
 
+	if(known) {
+		call = old;
+	} else {
+		memset(&call, 0, sizeof(call));
+		call.node = -1;
+	}
 	if(medsec_e2ae_offer(&ctx, body.s, (size_t)body.len, &call.st, _medsec_out1,
 			   sizeof(_medsec_out1), &res)
 			!= 0)
 		return refused(msg, &ids, "offer", &res);
-	call.node = known ? old.node : -1;
-	call.answered = known ? old.answered : 0;
+	if(fork
+			&& (call.st.mode != old.st.mode
+					|| call.st.offer_from_ue != old.st.offer_from_ue)) {
+		/* one state serves every branch of a call */
+		res.reason = "forked branches differ in media security";
+		res.detail = NULL;
+		res.status = 488;
+		return refused(msg, &ids, "offer", &res);
+	}
+	if(initial && branch_find(&call, via, NULL) < 0) {
+		if(branch_add(&call, via) < 0) {
+			LM_NOTICE("call %.*s: more than %d forked branches\n",
+					ids.callid.len, ids.callid.s, MEDSEC_MAX_BRANCHES);
+			medsec_sip_refuse(msg, 503, "Service Unavailable",
+					"too many forked branches", NULL);
+			return MEDSEC_ERR_AGW;
+		}
+		if(fork)
+			medsec_stats_inc(MEDSEC_ST_FORKS);
+	}
+	/* an offer in a reply waits for its answer in the PRACK or the ACK; a
+	 * later reply with SDP repeats it (RFC 3261 13.2.1) */
+	call.late = msg->first_line.type == SIP_REPLY && known && old.late ? 2 : 0;
+	ng = ng_ids(msg, &ids, 1, initial);
 	if(!res.use_agw) {
-		if(call.node >= 0) /* the call was anchored: it no longer is */
-			medsec_agw_delete_call(&ids, call.node);
+		if(call.node >= 0) { /* the call was anchored: it no longer is */
+			w = whole_call(&ids);
+			medsec_agw_delete(&w, call.node);
+		}
 		call.node = -1;
-		if(medsec_ht_set(
-				   _medsec_calls, &ids.callid, &call, medsec_session_timeout)
-						< 0
+		if(call_store(&ids.callid, &call, known ? &old : NULL) < 0
 				|| set_body(msg, &body, _medsec_out1, res.len) < 0)
 			return MEDSEC_ERR_MSG;
 		if(!known)
@@ -203,13 +456,12 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 	}
 	sdp1.s = _medsec_out1;
 	sdp1.len = (int)res.len;
-	r = medsec_agw_sdp("offer", &ids, &sdp1, res.transport, res.sdes_no,
+	r = medsec_agw_sdp("offer", &ng, &sdp1, res.transport, res.sdes_no,
 			&call.node, &agw_sdp);
 	if(r != MEDSEC_OK) {
 		medsec_stats_inc(MEDSEC_ST_FAILED);
 		/* a node that answered may hold a half-made session: release it */
-		if(!known && call.node >= 0)
-			medsec_agw_delete_call(&ids, call.node);
+		offer_release(&ids, &ng, call.node, known, fork);
 		if(r == MEDSEC_ERR_AGW)
 			medsec_sip_refuse(msg, 503, "Service Unavailable",
 					"media gateway unavailable", "Retry-After: 30\r\n");
@@ -224,64 +476,108 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 		LM_ERR("gateway offer for call %.*s failed a check: %s\n",
 				ids.callid.len, ids.callid.s, res.reason);
 		medsec_stats_inc(MEDSEC_ST_FAILED);
-		if(!known)
-			medsec_agw_delete_call(&ids, call.node);
+		offer_release(&ids, &ng, call.node, known, fork);
 		medsec_sip_refuse(msg, 500, "Server Internal Error", res.reason, NULL);
 		return MEDSEC_ERR_INTERNAL;
 	}
-	if(medsec_ht_set(_medsec_calls, &ids.callid, &call, medsec_session_timeout)
-					< 0
+	if(call_store(&ids.callid, &call, known ? &old : NULL) < 0
 			|| set_body(msg, &body, _medsec_out2, res.len) < 0) {
-		if(!known)
-			medsec_agw_delete_call(&ids, call.node);
+		offer_release(&ids, &ng, call.node, known, fork);
 		return MEDSEC_ERR_MSG;
 	}
-	LM_INFO("call %.*s: %s offer from the %s through gateway node %d\n",
+	LM_INFO("call %.*s: %s offer from the %s through gateway node %d%s\n",
 			ids.callid.len, ids.callid.s, medsec_call_mode_name(call.st.mode),
-			from_ue ? "UE" : "core", call.node);
+			from_ue ? "UE" : "core", call.node, fork ? " (forked branch)" : "");
 	return mode_code(call.st.mode);
 }
 
 /*
  * An answer that must not pass.  A provisional reply can be dropped by the
- * script; a final one cannot (a proxy forwards every 2xx, and tm ignores
- * "drop" for it), so its SDP is replaced with every media line rejected,
- * and the call's AGW session is released: no key, no media address and no
- * keyless media get through.
+ * script and a PRACK refused; a final reply cannot (a proxy forwards every
+ * 2xx, and tm ignores "drop" for it), nor can an ACK: their SDP is replaced
+ * with every media line rejected, and the call's AGW session is released:
+ * no key, no media address and no keyless media get through.
  */
 static int answer_failed(sip_msg_t *msg, const medsec_ids_t *ids,
 		medsec_call_t *call, const str *body, int r)
 {
+	medsec_ids_t w;
 	size_t n;
 
-	if(msg->first_line.type != SIP_REPLY
-			|| msg->first_line.u.reply.statuscode < 200)
+	if(msg->first_line.type == SIP_REPLY
+					? msg->first_line.u.reply.statuscode < 200
+					: msg->REQ_METHOD != METHOD_ACK)
 		return r;
 	n = medsec_e2ae_reject_all(&_medsec_sdp, &call->st, body->s,
 			(size_t)body->len, _medsec_out2, sizeof(_medsec_out2));
 	if(n == 0 || set_body(msg, body, _medsec_out2, n) < 0)
 		LM_ERR("cannot reject the media of call %.*s\n", ids->callid.len,
 				ids->callid.s);
-	if(call->node >= 0)
-		medsec_agw_delete_call(ids, call->node);
+	if(call->node >= 0) {
+		w = whole_call(ids);
+		medsec_agw_delete(&w, call->node);
+	}
 	/* retransmissions of this answer must be rejected too */
 	call->node = -1;
 	call->st.mode = MEDSEC_MODE_REFUSED;
-	medsec_ht_set(_medsec_calls, &ids->callid, call, medsec_session_timeout);
+	call_store(&ids->callid, call, NULL);
 	LM_NOTICE("final answer of call %.*s refused: every media line rejected,"
 			  " gateway session released\n",
 			ids->callid.len, ids->callid.s);
 	return r;
 }
 
+/* A 2xx answered the initial INVITE: the early dialogs of other To tags
+ * lost; their AGW branches go.  Branches that never answered go when
+ * their INVITE transaction fails (medsec_call_delete). */
+static void drop_losers(
+		const medsec_ids_t *ids, medsec_call_t *call, int winner)
+{
+	medsec_ids_t b = whole_call(ids);
+	int i;
+
+	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++) {
+		if(i == winner || call->br[i].via == 0 || call->br[i].to_len == 0)
+			continue;
+		b.to_tag.s = call->br[i].to_tag;
+		b.to_tag.len = call->br[i].to_len;
+		if(call->node >= 0)
+			medsec_agw_delete(&b, call->node);
+		LM_INFO("call %.*s: early dialog %.*s lost, its gateway branch"
+				" released\n",
+				ids->callid.len, ids->callid.s, b.to_tag.len, b.to_tag.s);
+		memset(&call->br[i], 0, sizeof(call->br[i]));
+	}
+}
+
+/* The early dialog a reply to the initial INVITE belongs to: its branch
+ * slot, added when the To tag is new (a fork downstream), or -1. */
+static int answer_branch(medsec_call_t *call, const medsec_ids_t *ids)
+{
+	uint32_t via = branch_hash(&ids->via_branch);
+	int i;
+
+	if((i = branch_find(call, via, &ids->to_tag)) >= 0)
+		return i;
+	if((i = branch_find(call, via, NULL)) >= 0 && call->br[i].to_len == 0) {
+		branch_set_tag(&call->br[i], &ids->to_tag);
+		return i;
+	}
+	if((i = branch_add(call, via)) < 0)
+		return -1;
+	branch_set_tag(&call->br[i], &ids->to_tag);
+	medsec_stats_inc(MEDSEC_ST_FORKS);
+	return i;
+}
+
 static int call_answer(sip_msg_t *msg)
 {
-	medsec_ids_t ids;
+	medsec_ids_t ids, ng;
 	medsec_e2ae_ctx_t ctx;
 	medsec_e2ae_result_t res, agw_res;
-	medsec_call_t call;
+	medsec_call_t call, base;
 	str body, agw_sdp, sdp1;
-	int r;
+	int r, initial, branch = -1, final2xx;
 
 	if(medsec_sip_ids(msg, &ids) < 0 || medsec_sip_sdp(msg, &body) < 0)
 		return MEDSEC_ERR_MSG;
@@ -296,8 +592,25 @@ static int call_answer(sip_msg_t *msg)
 				"answer for unknown call %.*s\n", ids.callid.len, ids.callid.s);
 		return MEDSEC_ERR_NOCALL;
 	}
+	base = call;
+	if(call.late && msg->first_line.type == SIP_REPLY) {
+		/* late offer: this reply carries the offer, from the other side;
+		 * a refused one cannot pass in a 2xx either */
+		r = call_offer(msg, !call.late_from_ue);
+		if(r < 0)
+			return answer_failed(msg, &ids, &call, &body, r);
+		return r;
+	}
 	if(call.st.mode == MEDSEC_MODE_REFUSED)
 		return answer_failed(msg, &ids, &call, &body, MEDSEC_ERR_REFUSED);
+	if(msg->first_line.type == SIP_REQUEST && call.late != 2) {
+		/* an answer in a PRACK or an ACK needs an offer in a reply */
+		LM_NOTICE("call %.*s: SDP in a request that answers no offer\n",
+				ids.callid.len, ids.callid.s);
+		medsec_sip_refuse(msg, 488, "Not Acceptable Here",
+				"SDP answers no pending offer", NULL);
+		return MEDSEC_ERR_MSG;
+	}
 	ctx_init(&ctx, !call.st.offer_from_ue, call.st.mode == MEDSEC_MODE_E2AE);
 	if(medsec_e2ae_answer(&ctx, &call.st, body.s, (size_t)body.len,
 			   _medsec_out1, sizeof(_medsec_out1), &res)
@@ -310,9 +623,17 @@ static int call_answer(sip_msg_t *msg)
 			return MEDSEC_ERR_MSG;
 		return MEDSEC_E2E;
 	}
+	/* a reply to the initial INVITE answers one of its early dialogs */
+	initial = msg->first_line.type == SIP_REPLY && ids.cseq_invite
+			  && !call.confirmed
+			  && branch_find(&call, branch_hash(&ids.via_branch), NULL) >= 0;
+	final2xx = initial && msg->first_line.u.reply.statuscode >= 200;
+	if(initial)
+		branch = answer_branch(&call, &ids);
+	ng = ng_ids(msg, &ids, 0, initial);
 	sdp1.s = _medsec_out1;
 	sdp1.len = (int)res.len;
-	r = medsec_agw_sdp("answer", &ids, &sdp1, NULL, 0, &call.node, &agw_sdp);
+	r = medsec_agw_sdp("answer", &ng, &sdp1, NULL, 0, &call.node, &agw_sdp);
 	if(r != MEDSEC_OK) {
 		medsec_stats_inc(MEDSEC_ST_FAILED);
 		return answer_failed(msg, &ids, &call, &body, r);
@@ -327,13 +648,17 @@ static int call_answer(sip_msg_t *msg)
 	}
 	if(set_body(msg, &body, _medsec_out2, agw_res.len) < 0)
 		return MEDSEC_ERR_MSG;
+	if(final2xx) {
+		call.confirmed = 1;
+		drop_losers(&ids, &call, branch);
+	}
+	call.late = 0;
 	if(!call.answered) {
 		/* count the call once, not per re-INVITE or retransmission */
 		call.answered = 1;
-		medsec_ht_set(
-				_medsec_calls, &ids.callid, &call, medsec_session_timeout);
 		medsec_stats_session(&call.st, res.suite);
 	}
+	call_store(&ids.callid, &call, &base);
 	LM_INFO("call %.*s: %s answer through gateway node %d\n", ids.callid.len,
 			ids.callid.s, medsec_call_mode_name(call.st.mode), call.node);
 	return mode_code(call.st.mode);
@@ -361,9 +686,48 @@ int medsec_call_answer(sip_msg_t *msg)
 	return r;
 }
 
+/*
+ * An initial INVITE transaction that failed (or was never relayed) ends
+ * its own branch: the whole call goes only when no other branch is left
+ * and no 2xx answered.  Returns 1 when it handled the message.
+ */
+static int delete_branch(
+		sip_msg_t *msg, const medsec_ids_t *ids, medsec_call_t *call, int *r)
+{
+	medsec_call_t base = *call;
+	medsec_ids_t b;
+	uint32_t via;
+	int i, others = 0;
+
+	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_INVITE
+			|| ids->to_tag.len > 0)
+		return 0;
+	via = branch_hash(&ids->via_branch);
+	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++)
+		if(call->br[i].via != 0 && call->br[i].via != via)
+			others++;
+	if(!call->confirmed && others == 0)
+		return 0;
+	b = whole_call(ids);
+	b.via_branch = ids->via_branch;
+	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++) {
+		if(call->br[i].via != via)
+			continue;
+		b.to_tag.s = call->br[i].to_tag;
+		b.to_tag.len = call->br[i].to_len;
+		if(call->node >= 0)
+			*r = medsec_agw_delete(&b, call->node);
+		memset(&call->br[i], 0, sizeof(call->br[i]));
+	}
+	call_store(&ids->callid, call, &base);
+	LM_INFO("call %.*s: a forked branch ended, %d left\n", ids->callid.len,
+			ids->callid.s, others);
+	return 1;
+}
+
 int medsec_call_delete(sip_msg_t *msg)
 {
-	medsec_ids_t ids;
+	medsec_ids_t ids, w;
 	medsec_call_t call;
 	int r = MEDSEC_OK;
 
@@ -371,8 +735,12 @@ int medsec_call_delete(sip_msg_t *msg)
 		return MEDSEC_ERR_MSG;
 	if(medsec_ht_get(_medsec_calls, &ids.callid, &call, 0) < 0)
 		return MEDSEC_ERR_NOCALL;
-	if(call.node >= 0)
-		r = medsec_agw_delete_call(&ids, call.node);
+	if(delete_branch(msg, &ids, &call, &r))
+		return r;
+	if(call.node >= 0) {
+		w = whole_call(&ids);
+		r = medsec_agw_delete(&w, call.node);
+	}
 	/* the AGW state is gone (or unreachable): forget the call either way */
 	medsec_ht_del(_medsec_calls, &ids.callid);
 	return r;

@@ -17,7 +17,7 @@ typedef struct medsec_ht_entry
 	unsigned int hash;
 	time_t expires;
 	str key; /* stored after the value */
-			 /* value follows, aligned */
+	/* value follows, aligned */
 } medsec_ht_entry_t;
 
 typedef struct medsec_ht_slot
@@ -106,6 +106,12 @@ static void unlink_entry(medsec_ht_slot_t *slot, medsec_ht_entry_t **pe)
 
 int medsec_ht_set(medsec_ht_t *ht, const str *key, const void *value, int ttl)
 {
+	return medsec_ht_merge(ht, key, value, ttl, NULL, NULL);
+}
+
+int medsec_ht_merge(medsec_ht_t *ht, const str *key, const void *value, int ttl,
+		medsec_ht_merge_f merge, void *param)
+{
 	unsigned int hash = get_hash1_raw(key->s, key->len);
 	unsigned int idx = hash & (ht->size - 1);
 	medsec_ht_entry_t **pe, *e;
@@ -126,6 +132,12 @@ int medsec_ht_set(medsec_ht_t *ht, const str *key, const void *value, int ttl)
 		e->next = ht->slots[idx].first;
 		ht->slots[idx].first = e;
 		ht->slots[idx].count++;
+	} else if(merge != NULL) {
+		e = *pe;
+		merge(ENTRY_VALUE(e), value, param);
+		e->expires = time(NULL) + ttl;
+		lock_set_release(ht->locks, idx);
+		return 0;
 	} else {
 		e = *pe;
 	}

@@ -18,6 +18,12 @@ void medsec_ht_free(medsec_ht_t *ht);
 
 /* Insert or replace; the entry expires ttl seconds from now. */
 int medsec_ht_set(medsec_ht_t *ht, const str *key, const void *value, int ttl);
+/* Like medsec_ht_set, but an existing value is combined with the new one
+ * by merge(stored, value, param) under the slot's lock (read-modify-write
+ * of values that other processes may change meanwhile). */
+typedef void (*medsec_ht_merge_f)(void *stored, const void *value, void *param);
+int medsec_ht_merge(medsec_ht_t *ht, const str *key, const void *value, int ttl,
+		medsec_ht_merge_f merge, void *param);
 /* Copy a live entry's value to value (when not NULL); refresh its expiry
  * when refresh_ttl > 0.  0 when found, -1 otherwise. */
 int medsec_ht_get(

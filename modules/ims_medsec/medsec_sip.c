@@ -8,6 +8,7 @@
 #include "core/dprint.h"
 #include "core/mem/mem.h"
 #include "core/parser/parse_content.h"
+#include "core/parser/parse_cseq.h"
 #include "core/parser/parse_from.h"
 #include "core/parser/parse_to.h"
 #include "core/trim.h"
@@ -21,9 +22,10 @@ static sl_api_t _medsec_slb;
 int medsec_sip_ids(sip_msg_t *msg, medsec_ids_t *ids)
 {
 	memset(ids, 0, sizeof(*ids));
-	if(parse_headers(msg, HDR_CALLID_F | HDR_TO_F | HDR_VIA1_F, 0) < 0
-			|| msg->callid == NULL || msg->to == NULL) {
-		LM_ERR("message without Call-ID or To header\n");
+	if(parse_headers(msg, HDR_CALLID_F | HDR_TO_F | HDR_VIA1_F | HDR_CSEQ_F, 0)
+					< 0
+			|| msg->callid == NULL || msg->to == NULL || msg->cseq == NULL) {
+		LM_ERR("message without Call-ID, To or CSeq header\n");
 		return -1;
 	}
 	if(parse_from_header(msg) < 0 || get_from(msg)->tag_value.len == 0) {
@@ -34,8 +36,16 @@ int medsec_sip_ids(sip_msg_t *msg, medsec_ids_t *ids)
 	trim(&ids->callid);
 	ids->from_tag = get_from(msg)->tag_value;
 	ids->to_tag = get_to(msg)->tag_value;
-	if(msg->via1 && msg->via1->branch)
+	ids->cseq_invite = get_cseq(msg)->method_id == METHOD_INVITE;
+	/* the upstream Via: a request's top one; in a reply, the one under
+	 * ours */
+	if(msg->first_line.type == SIP_REPLY) {
+		if(parse_headers(msg, HDR_VIA2_F, 0) == 0 && msg->via2
+				&& msg->via2->branch)
+			ids->via_branch = msg->via2->branch->value;
+	} else if(msg->via1 && msg->via1->branch) {
 		ids->via_branch = msg->via1->branch->value;
+	}
 	if(ids->callid.len == 0) {
 		LM_ERR("empty Call-ID\n");
 		return -1;

@@ -12,11 +12,15 @@ typedef struct medsec_ids
 {
 	str callid;
 	str from_tag;
-	str to_tag;		/* empty when the To header has no tag */
-	str via_branch; /* empty when the top Via has no branch */
+	str to_tag; /* empty when the To header has no tag */
+	/* branch of the upstream Via (a request's top Via, the Via under ours
+	 * in a reply): one per forked INVITE; empty when there is none */
+	str via_branch;
+	int cseq_invite; /* the CSeq method is INVITE */
 } medsec_ids_t;
 
-/* Call-ID, From tag, To tag and top Via branch; -1 when one is unusable. */
+/* Call-ID, From and To tags, upstream Via branch and CSeq method; -1 when
+ * one is unusable. */
 int medsec_sip_ids(sip_msg_t *msg, medsec_ids_t *ids);
 /* The SDP body (application/sdp); -1 when the message carries none. */
 int medsec_sip_sdp(sip_msg_t *msg, str *body);

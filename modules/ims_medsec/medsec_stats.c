@@ -36,6 +36,8 @@ static stat_export_t _medsec_stat_exports[] = {
 	{"suite_aes_cm_128_hmac_sha1_80", 0, &_medsec_st[MEDSEC_ST_SUITE_80]},
 	{"suite_aes_cm_128_hmac_sha1_32", 0, &_medsec_st[MEDSEC_ST_SUITE_32]},
 	{"suite_other",                   0, &_medsec_st[MEDSEC_ST_SUITE_OTHER]},
+	{"agw_warnings",                  0, &_medsec_st[MEDSEC_ST_AGW_WARNINGS]},
+	{"forked_branches",               0, &_medsec_st[MEDSEC_ST_FORKS]},
 	{"registrations", STAT_IS_FUNC | STAT_NO_RESET,
 		(stat_var **)st_registrations},
 	{"sessions",      STAT_IS_FUNC | STAT_NO_RESET,

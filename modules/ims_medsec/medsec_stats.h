@@ -27,6 +27,8 @@ typedef enum medsec_stat
 	MEDSEC_ST_SUITE_80,		/* suite_aes_cm_128_hmac_sha1_80 */
 	MEDSEC_ST_SUITE_32,		/* suite_aes_cm_128_hmac_sha1_32 */
 	MEDSEC_ST_SUITE_OTHER,	/* suite_other */
+	MEDSEC_ST_AGW_WARNINGS, /* agw_warnings: replies with a warning */
+	MEDSEC_ST_FORKS,		/* forked_branches: early dialogs beyond one */
 	MEDSEC_ST_COUNT
 } medsec_stat_t;
 
