@@ -6,6 +6,9 @@
 #   make fuzz     run every libFuzzer harness for FUZZ_SECONDS each
 #   make deb      a Debian package of the module (build/deb/)
 #   make lab-up   start a local P-CSCF lab (rtpengine + kamailio); lab-down stops it
+#   make readme   regenerate modules/ims_medsec/README from its docbook (doc/*.xml)
+#   make pictures regenerate the call-flow diagrams in docs/callflows/ from
+#                 packet captures of a real run (scripts/callflows.sh)
 
 BUILD := $(abspath build)
 DEPS := $(abspath .deps)
@@ -73,6 +76,16 @@ lab-up: build
 lab-down:
 	@scripts/lab.sh down
 
+# The module reference: README generated from the docbook in doc/, with
+# Kamailio's docbook tooling (see modules/ims_medsec/doc/Makefile).
+readme: deps
+	@$(MAKE) --no-print-directory -C modules/ims_medsec/doc readme-to \
+		OUT=$(abspath modules/ims_medsec/README) docbook_dir=$(KSRC)/doc/docbook
+
+# Call-flow ladder diagrams (SVG, PNG) from captures of a real run.
+pictures: build
+	@scripts/callflows.sh docs/callflows
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -81,4 +94,5 @@ clean:
 	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC)/src clean \
 		>/dev/null 2>&1 || true
 
-.PHONY: all deps build fuzz-build sanitize test deb fuzz demo lab-up lab-down format clean
+.PHONY: all deps build fuzz-build sanitize test deb fuzz demo lab-up lab-down readme \
+	pictures format clean

@@ -18,6 +18,7 @@ pkgs=(
 	libsrtp2-dev libssl-dev libcmocka-dev pkg-config
 	clang libclang-rt-14-dev
 	gcc make dpkg-dev
+	xsltproc docbook-xml docbook-xsl lynx
 )
 
 log() { printf 'setup: %s\n' "$*"; }
