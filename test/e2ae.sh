@@ -66,11 +66,19 @@ e2ae_lab() {
 	note "S-CSCF/core sipp on 127.0.0.1:$SCSCF_PORT"
 }
 
-# The EXIT trap: mask the traces, then lib.sh's own handler (stop_all, logs
+# The EXIT trap: a passing case must leave rtpengine without a call; mask
+# the traces, then lib.sh's own handler (stop_all, logs
 # on failure) with the case's exit status.
 _e2ae_on_exit() {
 	local rc=$?
 	set +e
+	# every case leaves rtpengine without a call (when it still answers)
+	if [ "$rc" = 0 ] && [ -n "${RTPE_A_NG:-}" ] &&
+		rngctl "$RTPE_A_NG" list >"$RUN_DIR/list-at-exit.out" 2>&1 &&
+		grep -q '^ *- ' "$RUN_DIR/list-at-exit.out"; then
+		note "FAILED: rtpengine holds calls at the end of the case: $(tr '\n' ' ' <"$RUN_DIR/list-at-exit.out")"
+		rc=1
+	fi
 	e2ae_mask_traces
 	(exit "$rc")
 	_on_exit

@@ -91,15 +91,15 @@ static int mod_init(void)
 {
 	if(medsec_agw_check_config() < 0)
 		return -1;
-	if(medsec_session_timeout < 60 || medsec_session_table_size < 16
+	if(medsec_session_timeout < 10 || medsec_session_table_size < 16
 			|| medsec_reg_table_size < 16) {
-		LM_ERR("session_timeout must be >= 60, table sizes >= 16\n");
+		LM_ERR("session_timeout must be >= 10, table sizes >= 16\n");
 		return -1;
 	}
 	if(medsec_agw_init() < 0 || medsec_stats_init() < 0 || medsec_sip_init() < 0
 			|| medsec_reg_init() < 0 || medsec_call_init() < 0)
 		return -1;
-	if(register_timer(medsec_timer, 0, 60) < 0) {
+	if(register_timer(medsec_timer, 0, medsec_call_timer_interval()) < 0) {
 		LM_ERR("cannot register the expiry timer\n");
 		return -1;
 	}

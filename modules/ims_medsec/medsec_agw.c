@@ -349,7 +349,8 @@ static int send_req(const char *cmd, const medsec_ids_t *ids, rng_benc *e,
 		medsec_stats_inc(MEDSEC_ST_AGW_FAILURES);
 		return MEDSEC_ERR_AGW;
 	}
-	r = check_reply(cmd, ids, *node, *rep, strcmp(cmd, "delete") != 0);
+	r = check_reply(cmd, ids, *node, *rep,
+			strcmp(cmd, "offer") == 0 || strcmp(cmd, "answer") == 0);
 	if(r != MEDSEC_OK)
 		medsec_stats_inc(MEDSEC_ST_AGW_FAILURES);
 	return r;
@@ -369,6 +370,12 @@ int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,
 	enc_tags(&e, ids);
 	enc_str(&e, "sdp", sdp);
 	rng_benc_kv_cstr(&e, "ICE", "remove");
+	/* an overloaded node says so ("load limit": 503, try later) instead of
+	 * a plain error */
+	rng_benc_cstr(&e, "supports");
+	rng_benc_list(&e);
+	rng_benc_cstr(&e, "load limit");
+	rng_benc_end(&e);
 	rng_benc_kv_cstr(&e, "DTLS", "off");
 	if(transport)
 		rng_benc_kv_cstr(&e, "transport-protocol", transport);
@@ -406,4 +413,28 @@ int medsec_agw_delete(const medsec_ids_t *ids, int node)
 	enc_str(&e, "call-id", &ids->callid);
 	enc_tags(&e, ids);
 	return send_req("delete", ids, &e, &node, &rep);
+}
+
+int medsec_agw_packets(const medsec_ids_t *ids, int node, uint64_t *packets)
+{
+	const rng_reply *rep;
+	const rng_bnode *n;
+	rng_benc e;
+	int r;
+
+	rng_benc_init(&e, _medsec_req, sizeof(_medsec_req));
+	rng_benc_dict(&e);
+	rng_benc_kv_cstr(&e, "command", "query");
+	enc_str(&e, "call-id", &ids->callid);
+	if((r = send_req("query", ids, &e, &node, &rep)) != MEDSEC_OK)
+		return r;
+	n = rng_bdict_get(&rep->doc, rep->root, "totals");
+	if(n)
+		n = rng_bdict_get(&rep->doc, n, "RTP");
+	if(n)
+		n = rng_bdict_get(&rep->doc, n, "packets");
+	if(n == NULL || n->type != RNG_BINT || n->i < 0)
+		return MEDSEC_ERR_INTERNAL;
+	*packets = (uint64_t)n->i;
+	return MEDSEC_OK;
 }

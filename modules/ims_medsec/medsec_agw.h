@@ -54,6 +54,8 @@ int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,
 /* ng delete on the call's node: the whole call when ids has no to-tag and
  * no via-branch, else that branch only. */
 int medsec_agw_delete(const medsec_ids_t *ids, int node);
+/* ng query: the RTP packets the node has seen for the call (totals). */
+int medsec_agw_packets(const medsec_ids_t *ids, int node, uint64_t *packets);
 
 /* The configured nodes, indexed in configuration order (for RPC). */
 int medsec_agw_node_count(void);

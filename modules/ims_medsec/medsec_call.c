@@ -46,6 +46,7 @@ typedef struct medsec_call
 				   * 2 it was, the answer comes in the PRACK or ACK */
 	uint8_t late_from_ue; /* that INVITE came from the UE side */
 	uint8_t late_ue_e2ae; /* and the UE it serves is e2ae */
+	uint64_t packets;	  /* RTP packets the AGW had seen at the last expiry */
 	medsec_branch_t br[MEDSEC_MAX_BRANCHES];
 	medsec_e2ae_state_t st;
 } medsec_call_t;
@@ -91,12 +92,91 @@ void medsec_call_destroy(void)
 	_medsec_calls = NULL;
 }
 
+static void call_merge(void *stored, const void *value, void *param);
+
+/* Calls that expire in one pass and are checked on their AGW node; more
+ * are only forgotten (rtpengine's own timeouts end their media). */
+#define MEDSEC_EXPIRE_BATCH 32
+#define MEDSEC_CALLID_MAX 256
+
+typedef struct expired
+{
+	unsigned int n, lost;
+	struct
+	{
+		int len;
+		char callid[MEDSEC_CALLID_MAX];
+		medsec_call_t call;
+	} c[MEDSEC_EXPIRE_BATCH];
+} expired_t;
+
+static int expire_one(const str *key, const void *value, int ttl, void *p)
+{
+	const medsec_call_t *call = value;
+	expired_t *x = p;
+
+	if(call->node < 0)
+		return 0;
+	if(x->n == MEDSEC_EXPIRE_BATCH || key->len > MEDSEC_CALLID_MAX) {
+		x->lost++;
+		return 0;
+	}
+	x->c[x->n].len = key->len;
+	memcpy(x->c[x->n].callid, key->s, key->len);
+	x->c[x->n].call = *call;
+	x->n++;
+	return 0;
+}
+
+/*
+ * A call without a SIP message for session_timeout seconds is checked on
+ * its AGW node: when media moved since the last check (rtpengine's RTP
+ * packet total grew), it is a long call and is kept for another period;
+ * otherwise the dialog died without a BYE: its whole session is deleted on
+ * the node (ng delete with the Call-ID alone) and the call forgotten.  The
+ * ng requests are sent out of the table's locks.
+ */
 void medsec_call_expire(void)
 {
-	unsigned int n;
+	static expired_t x; /* the timer process's own */
+	medsec_ids_t ids;
+	unsigned int n, i, kept = 0, deleted = 0;
+	uint64_t pkts;
+	str key;
 
-	if(_medsec_calls && (n = medsec_ht_expire(_medsec_calls)) > 0)
-		LM_INFO("forgot %u calls unused for %d s\n", n, medsec_session_timeout);
+	if(_medsec_calls == NULL)
+		return;
+	x.n = x.lost = 0;
+	n = medsec_ht_expire_f(_medsec_calls, expire_one, &x);
+	if(n == 0)
+		return;
+	memset(&ids, 0, sizeof(ids));
+	for(i = 0; i < x.n; i++) {
+		medsec_call_t *call = &x.c[i].call;
+		key.s = x.c[i].callid;
+		key.len = x.c[i].len;
+		ids.callid = key;
+		if(medsec_agw_packets(&ids, call->node, &pkts) == MEDSEC_OK
+				&& pkts > call->packets) {
+			call->packets = pkts;
+			medsec_ht_merge(_medsec_calls, &key, call, medsec_session_timeout,
+					call_merge, NULL);
+			kept++;
+			continue;
+		}
+		medsec_agw_delete(&ids, call->node);
+		deleted++;
+	}
+	LM_INFO("%u calls without a message for %d s: %u kept (media flows), %u"
+			" deleted on the gateway, %u forgotten\n",
+			n, medsec_session_timeout, kept, deleted, n - kept - deleted);
+}
+
+int medsec_call_timer_interval(void)
+{
+	int s = medsec_session_timeout / 5;
+
+	return s < 1 ? 1 : s > 60 ? 60 : s;
 }
 
 unsigned int medsec_call_count(void)
@@ -176,8 +256,11 @@ static int refused(sip_msg_t *msg, const medsec_ids_t *ids, const char *what,
 			ids->callid.s, res->reason, res->detail ? ": " : "",
 			res->detail ? res->detail : "");
 	medsec_stats_inc(MEDSEC_ST_REFUSED);
-	medsec_sip_refuse(
-			msg, res->status, "Not Acceptable Here", res->reason, NULL);
+	medsec_sip_refuse(msg, res->status,
+			res->status == 488	 ? "Not Acceptable Here"
+			: res->status == 400 ? "Bad Request"
+								 : "Server Internal Error",
+			res->reason, NULL);
 	return MEDSEC_ERR_REFUSED;
 }
 

@@ -25,6 +25,8 @@ int medsec_call_side(const str *side);
 int medsec_call_init(void);
 void medsec_call_destroy(void);
 void medsec_call_expire(void);
+/* Seconds between expiry passes: a fifth of session_timeout, 1..60. */
+int medsec_call_timer_interval(void);
 unsigned int medsec_call_count(void);
 
 /* "e2ae", "end-to-end", "plain", "refused" or "none". */

@@ -17,7 +17,7 @@ typedef struct medsec_ht_entry
 	unsigned int hash;
 	time_t expires;
 	str key; /* stored after the value */
-	/* value follows, aligned */
+			 /* value follows, aligned */
 } medsec_ht_entry_t;
 
 typedef struct medsec_ht_slot
@@ -187,6 +187,12 @@ int medsec_ht_del(medsec_ht_t *ht, const str *key)
 
 unsigned int medsec_ht_expire(medsec_ht_t *ht)
 {
+	return medsec_ht_expire_f(ht, NULL, NULL);
+}
+
+unsigned int medsec_ht_expire_f(
+		medsec_ht_t *ht, medsec_ht_walk_f f, void *param)
+{
 	time_t now = time(NULL);
 	unsigned int i, dropped = 0;
 	medsec_ht_entry_t **pe;
@@ -198,6 +204,8 @@ unsigned int medsec_ht_expire(medsec_ht_t *ht)
 		pe = &ht->slots[i].first;
 		while(*pe != NULL) {
 			if((*pe)->expires <= now) {
+				if(f)
+					f(&(*pe)->key, ENTRY_VALUE(*pe), 0, param);
 				unlink_entry(&ht->slots[i], pe);
 				dropped++;
 			} else {

@@ -42,5 +42,10 @@ typedef int (*medsec_ht_walk_f)(
 /* Visit every live entry, one slot (locked) at a time; returns how many
  * were visited. */
 unsigned int medsec_ht_walk(medsec_ht_t *ht, medsec_ht_walk_f f, void *param);
+/* medsec_ht_expire, calling f (ttl 0; its return value is ignored) for
+ * each entry it drops, with the slot locked: copy what is needed, do not
+ * block. */
+unsigned int medsec_ht_expire_f(
+		medsec_ht_t *ht, medsec_ht_walk_f f, void *param);
 
 #endif

@@ -17,7 +17,7 @@
 typedef enum medsec_sdp_err
 {
 	MEDSEC_SDP_OK = 0,
-	MEDSEC_SDP_SYNTAX = -1, /* no v= line first, or a line is not
+	MEDSEC_SDP_SYNTAX = -1,			/* no v= line first, or a line is not
 							 * "<letter>=<text>", or no m= port */
 	MEDSEC_SDP_TOO_BIG = -2,		/* over MEDSEC_SDP_MAX_LEN or MAX_LINES */
 	MEDSEC_SDP_TOO_MANY_MEDIA = -3, /* over MEDSEC_SDP_MAX_MEDIA m-lines */
