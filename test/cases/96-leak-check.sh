@@ -65,7 +65,13 @@ RATE=${LEAK_RATE:-10}
 SHM_TOLERANCE=${SHM_TOLERANCE:-4096}
 PKG_TOLERANCE=${PKG_TOLERANCE:-1024}
 SUITE=AES_CM_128_HMAC_SHA1_80
-CALL_RATE=(-r "$RATE" -l "$RATE")
+CALL_RATE=(-r "$RATE" -l $((2 * RATE)))
+# How long a batch call stays up after its ACK (ms): longer than the 500 ms
+# after which the callee retransmits an unacknowledged 200, so that a lost
+# ACK is sent again (SIPp answers the retransmission) before the BYE
+# overtakes it.  Seen once with 300 ms on a loaded machine: one ACK of 50
+# never reached the core, whose scenario then failed on the BYE.
+HOLD_MS=1000
 
 command -v kamcmd >/dev/null || fail "kamcmd not found"
 CTL="unix:$(readlink -f "$RUN_DIR/kamailio.run")/kamailio_ctl"
@@ -164,8 +170,8 @@ note "the gateway offers $SUITE to a terminating UE with tag $TERM_TAG"
 
 # batch_sipp NAME SCENARIO PORT COUNT [SIPP ARG...]: e2ae_sipp for COUNT
 # calls (-m COUNT) with a global timeout of 50 s; BG_PID is its pid.  A
-# caller adds the arguments in CALL_RATE: RATE calls/s, at most RATE at
-# once.
+# caller adds the arguments in CALL_RATE: RATE calls/s, at most 2 * RATE
+# at once.
 batch_sipp() {
 	local name=$1 sf=$2 port=$3 count=$4 media
 	shift 4
@@ -215,7 +221,7 @@ batch() {
 			-key answer_sdp "$RUN_DIR/orig.answer.sdp" "${CORE_EXPECT[@]}"
 		epid=$BG_PID
 		e2ae_sipp_bound "$SCSCF_PORT"
-		batch_sipp "$id.ue" e2ae_uac_call.xml "$UE_PORT" "$count" "${CALL_RATE[@]}" -d 300 -cid_str "$cid" \
+		batch_sipp "$id.ue" e2ae_uac_call.xml "$UE_PORT" "$count" "${CALL_RATE[@]}" -d "$HOLD_MS" -cid_str "$cid" \
 			-key ruri "sip:bob@ims.test" -key user ue -key offer_sdp "$RUN_DIR/orig.offer.sdp" \
 			"${UE_EXPECT[@]}" "127.0.0.1:$KAM_SIP_PORT"
 		cpid=$BG_PID
@@ -230,7 +236,7 @@ batch() {
 			-key answer_sdp "$RUN_DIR/term.answer.sdp" "${UE_EXPECT[@]}"
 		epid=$BG_PID
 		e2ae_sipp_bound "$UE_PORT"
-		batch_sipp "$id.core" e2ae_uac_call.xml "$SCSCF_PORT" "$count" "${CALL_RATE[@]}" -d 300 -cid_str "$cid" \
+		batch_sipp "$id.core" e2ae_uac_call.xml "$SCSCF_PORT" "$count" "${CALL_RATE[@]}" -d "$HOLD_MS" -cid_str "$cid" \
 			-key ruri "sip:ue@127.0.0.1:$UE_PORT" -key user core \
 			-key offer_sdp "$RUN_DIR/term.offer.sdp" "${CORE_EXPECT[@]}" \
 			"127.0.0.1:$KAM_CORE_PORT"

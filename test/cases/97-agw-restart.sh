@@ -169,6 +169,28 @@ dead_probe() {
 	note "NOTE: $1: after the restart: $(grep -E '^(ue->core|core->ue): ' "$o.dead.log" | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
 }
 
+# hold_ports NAME PORT...: keep the UDP ports bound (a perl helper in the
+# background, stopped by its pidfile) until release_ports NAME.  The media
+# ports of the probes are chosen seconds before srtp_probe binds them, and
+# other test runs on the machine draw ports meanwhile (an rtpengine binds
+# its range only as calls need it): seen twice, "Address already in use".
+hold_ports() {
+	local name=hold-$1
+	shift
+	# shellcheck disable=SC2016 # perl code
+	start_bg "$name" perl perl -MIO::Socket::INET -e '
+		$| = 1;
+		my @s = map { IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+			LocalPort => $_, Proto => "udp") or die "bind $_: $!\n" } @ARGV;
+		print "held\n";
+		sleep 3600;' "$@"
+	wait_until 5 grep -q '^held$' "$RUN_DIR/$name.log" ||
+		fail "cannot hold UDP ports $*: $(cat "$RUN_DIR/$name.log")"
+}
+release_ports() {
+	stop_pidfiles "$RUN_DIR/hold-$1.bg.pid" perl || true
+}
+
 # module_sessions OUT: ims_medsec.sessions into OUT.
 module_sessions() {
 	kamcmd -s "$CTL" ims_medsec.sessions >"$RUN_DIR/$1" 2>&1 || fail "kamcmd ims_medsec.sessions failed"
@@ -183,6 +205,7 @@ e2ae_register reg2 "$UE2_PORT" ue2
 UE_MPORT=$(alloc_ports 2)
 CORE_MPORT=$(alloc_ports 2)
 B_UE_MPORT=$(alloc_ports 2)
+hold_ports a "$UE_MPORT" $((UE_MPORT + 1)) "$CORE_MPORT" $((CORE_MPORT + 1))
 srtp_gen_key "$SUITE" >"$RUN_DIR/ue1.key"
 srtp_gen_key "$SUITE" >"$RUN_DIR/ueb.key"
 ue_sdp() { # FILE VERSION PORT KEYFILE
@@ -228,7 +251,9 @@ sdp_crypto_key "$o.ue.rx.sdp" 1 >"$RUN_DIR/gw1.key"
 [ -s "$RUN_DIR/gw1.key" ] || fail "A: no tag-1 key in the UE's answer"
 ng_holds "$RTPE_A_NG" "$cid" || fail "A: rtpengine does not hold the call"
 ng_holds "$RTPE_A_NG" "$bcid" || fail "B: rtpengine does not hold the call"
+release_ports a
 e2ae_probe up "$SUITE" "$RUN_DIR/ue1.key" "$RUN_DIR/gw1.key"
+hold_ports a "$UE_MPORT" $((UE_MPORT + 1)) "$CORE_MPORT" $((CORE_MPORT + 1))
 kam_failures0=$(kamcmd -s "$CTL" stats.get_statistics ims_medsec: | sed -n 's/^ims_medsec:agw_failures = //p')
 
 # ----- 2. rtpengine stops; B re-INVITEs during the outage -----
@@ -253,6 +278,7 @@ rngctl "$RTPE_A_NG" query "$cid" >"$RUN_DIR/dead.query.out" 2>&1 || true
 note "NOTE: dead: rngctl query of A on the restarted rtpengine: $(tr -s ' \n' ' ' <"$RUN_DIR/dead.query.out")"
 cp "$o.ue.rx.sdp" "$RUN_DIR/dead.ue.rx.sdp"
 cp "$o.core.rx.sdp" "$RUN_DIR/dead.core.rx.sdp"
+release_ports a
 dead_probe dead "$RUN_DIR/ue1.key" "$RUN_DIR/gw1.key"
 module_sessions dead.sessions.out
 for c in "$cid" "$bcid"; do
@@ -281,11 +307,11 @@ assert_eq "$((kam_failures1 - kam_failures0))" 1 "B: agw_failures counts the fai
 
 # ----- 6. (b) A's re-INVITE -----
 # The re-offer: the same crypto line and key, o= version 2.  Both ends
-# take fresh media ports here, only to keep the time between choosing a
-# port and binding it short (other test runs on the machine draw ports
-# too); the same SDP with the old ports works as well.
+# take fresh media ports (held until the probe), as the dead probe just
+# released the old ones; the same SDP with the old ports works as well.
 UE_MPORT=$(alloc_ports 2)
 CORE_MPORT=$(alloc_ports 2)
+hold_ports re "$UE_MPORT" $((UE_MPORT + 1)) "$CORE_MPORT" $((CORE_MPORT + 1))
 ue_sdp "$RUN_DIR/reoffer.sdp" 2 "$UE_MPORT" "$RUN_DIR/ue1.key"
 core_sdp "$RUN_DIR/reanswer.sdp" 2 sendrecv
 trigger OPTIONS "$UE_PORT" "$cid" 1
@@ -308,6 +334,7 @@ for c in offer answer; do
 		"re: the restarted rtpengine received the ng $c"
 done
 note "NOTE: re: UE got $(sdp_crypto "$r.ue.rx.sdp" | tr '\n' ' ')$(grep '^a=3ge2ae' "$r.ue.rx.sdp" | tr -d '\r') with a new gateway key; gateway ports: UE side $(sdp_media_port "$o.ue.rx.sdp") -> $(sdp_media_port "$r.ue.rx.sdp"), core side $(sdp_media_port "$o.core.rx.sdp") -> $(sdp_media_port "$r.core.rx.sdp")"
+release_ports re
 e2ae_probe re "$SUITE" "$RUN_DIR/ue1.key" "$RUN_DIR/gw2.key"
 
 # ----- 7. (c) A's BYE -----
