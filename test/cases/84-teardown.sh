@@ -5,7 +5,9 @@
 #             UE receives the BYE, the core the 200 to it;
 #   - cancel: the core rings (180) and never answers; the UE cancels: the
 #             core receives the CANCEL, the UE the 487;
-#   - busy:   the core rings, then refuses with 486: the UE receives it.
+#   - busy:   the core rings, then refuses with 486: the UE receives it;
+#   - timeout: the core never answers: the transaction times out (tm's
+#             408 after fr_timer, 5 s): the UE receives the 408.
 # In each case rtpengine held the call while it rang or ran (rngctl list),
 # received the ng delete for it, and lists no call within 2 s of the end;
 # the P-CSCF logs no error (no ERROR line, no failed delete).
@@ -52,7 +54,7 @@ teardown() {
 	}
 	local t1=$EPOCHREALTIME
 	for c in offer answer delete; do
-		case $id:$c in cancel:answer | busy:answer) continue ;; esac
+		case $id:$c in cancel:answer | busy:answer | timeout:answer) continue ;; esac
 		assert_grep "$RUN_DIR/rtpengine-a.log" "\\[${CID}[^]]*\\]: .*Received command '$c'" \
 			"$id: rtpengine received the ng $c"
 	done
@@ -84,6 +86,10 @@ assert_grep "$RUN_DIR/cancel.core.rx" '^ACK ' "cancel: the core's 487 was acknow
 teardown busy fail_uac_reject.xml fail_uas_reject.xml 0 800 '^INVITE '
 assert_grep "$RUN_DIR/busy.ue.rx" '^SIP/2\.0 486 ' "busy: the UE got the 486"
 assert_grep "$RUN_DIR/busy.core.rx" '^ACK ' "busy: the core's 486 was acknowledged"
+
+# --- the core never answers: tm's own 408 (fr_timer, 5 s) ends the INVITE
+teardown timeout fail_uac_reject.xml fail_uas_silent.xml 0 0 '^INVITE '
+assert_grep "$RUN_DIR/timeout.ue.rx" '^SIP/2\.0 408 ' "timeout: the UE got the 408"
 
 assert_no_grep "$RUN_DIR/kamailio.log" ' (ERROR|CRITICAL|WARNING):' "the P-CSCF logged no error at all"
 e2ae_no_calls_left "end of case"
