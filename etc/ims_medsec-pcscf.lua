@@ -168,3 +168,12 @@ end
 function ksr_failure_media()
 	KSR.ims_medsec.medsec_delete()
 end
+
+-- Lawful interception (-A WITH_LI_KEYS): ims_medsec calls this once per
+-- crypto line of an e2ae session (modparam li_callback); hand the key to
+-- the LI function here.  This example only logs an MD5 of the key.
+function ksr_medsec_li_keys(evname)
+	KSR.log("notice", "LI-KEYS " .. KSR.pv.get("$ci") .. " dir=" .. KSR.pv.get("$medsec(li_dir)")
+		.. " m=" .. KSR.pv.get("$medsec(li_media)") .. " tag=" .. KSR.pv.get("$medsec(li_tag)")
+		.. " " .. KSR.pv.get("$medsec(li_suite)") .. " md5=" .. KSR.pv.get("$(medsec(li_key){s.md5})") .. "\n")
+end

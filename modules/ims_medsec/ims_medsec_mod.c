@@ -13,6 +13,7 @@
 
 #include "medsec_agw.h"
 #include "medsec_call.h"
+#include "medsec_pv.h"
 #include "medsec_reg.h"
 #include "medsec_rpc.h"
 #include "medsec_sip.h"
@@ -58,7 +59,15 @@ static param_export_t params[] = {
 		(void *)medsec_reg_add_socket},
 	{"require_protected_signalling", PARAM_INT, &medsec_require_protected},
 	{"reject_unregistered_e2ae", PARAM_INT, &medsec_reject_unregistered},
+	{"li_keys", PARAM_INT, &medsec_li_keys},
+	{"li_callback", PARAM_STR, &medsec_li_callback},
 	{0, 0, 0}
+};
+
+static pv_export_t mod_pvs[] = {
+	{{"medsec", sizeof("medsec") - 1}, PVT_OTHER, medsec_pv_get, 0,
+		medsec_pv_parse_name, 0, 0, 0},
+	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}
 };
 
 static rpc_export_t rpc_cmds[] = {
@@ -79,7 +88,7 @@ struct module_exports exports = {
 	cmds,
 	params,
 	rpc_cmds,	/* RPC methods */
-	0,			/* pseudo-variables */
+	mod_pvs,	/* pseudo-variables */
 	0,			/* response handling */
 	mod_init,
 	child_init,
@@ -97,7 +106,8 @@ static int mod_init(void)
 		return -1;
 	}
 	if(medsec_agw_init() < 0 || medsec_stats_init() < 0 || medsec_sip_init() < 0
-			|| medsec_reg_init() < 0 || medsec_call_init() < 0)
+			|| medsec_reg_init() < 0 || medsec_call_init() < 0
+			|| medsec_li_init() < 0)
 		return -1;
 	if(register_timer(medsec_timer, 0, medsec_call_timer_interval()) < 0) {
 		LM_ERR("cannot register the expiry timer\n");

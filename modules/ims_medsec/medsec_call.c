@@ -11,6 +11,7 @@
 #include "medsec_e2ae.h"
 #include "medsec_ht.h"
 #include "medsec_reg.h"
+#include "medsec_pv.h"
 #include "medsec_sip.h"
 #include "medsec_stats.h"
 
@@ -256,6 +257,7 @@ static int refused(sip_msg_t *msg, const medsec_ids_t *ids, const char *what,
 			ids->callid.s, res->reason, res->detail ? ": " : "",
 			res->detail ? res->detail : "");
 	medsec_stats_inc(MEDSEC_ST_REFUSED);
+	medsec_outcome_reason(res->reason);
 	medsec_sip_refuse(msg, res->status,
 			res->status == 488	 ? "Not Acceptable Here"
 			: res->status == 400 ? "Bad Request"
@@ -545,12 +547,15 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 		medsec_stats_inc(MEDSEC_ST_FAILED);
 		/* a node that answered may hold a half-made session: release it */
 		offer_release(&ids, &ng, call.node, known, fork);
-		if(r == MEDSEC_ERR_AGW)
+		if(r == MEDSEC_ERR_AGW) {
+			medsec_outcome_reason("media gateway unavailable");
 			medsec_sip_refuse(msg, 503, "Service Unavailable",
 					"media gateway unavailable", "Retry-After: 30\r\n");
-		else
+		} else {
+			medsec_outcome_reason("media gateway refused the session");
 			medsec_sip_refuse(msg, 500, "Server Internal Error",
 					"media gateway refused the session", NULL);
+		}
 		return r;
 	}
 	if(medsec_e2ae_offer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,
@@ -560,6 +565,7 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 				ids.callid.len, ids.callid.s, res.reason);
 		medsec_stats_inc(MEDSEC_ST_FAILED);
 		offer_release(&ids, &ng, call.node, known, fork);
+		medsec_outcome_reason(res.reason);
 		medsec_sip_refuse(msg, 500, "Server Internal Error", res.reason, NULL);
 		return MEDSEC_ERR_INTERNAL;
 	}
@@ -567,6 +573,13 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 			|| set_body(msg, &body, _medsec_out2, res.len) < 0) {
 		offer_release(&ids, &ng, call.node, known, fork);
 		return MEDSEC_ERR_MSG;
+	}
+	if(call.st.mode == MEDSEC_MODE_E2AE) {
+		if(from_ue)
+			medsec_outcome_keys(
+					msg, &_medsec_sdp, sdp1.s, (size_t)sdp1.len, 1, 0);
+		else
+			medsec_outcome_keys(msg, &_medsec_sdp, _medsec_out2, res.len, 0, 0);
 	}
 	LM_INFO("call %.*s: %s offer from the %s through gateway node %d%s\n",
 			ids.callid.len, ids.callid.s, medsec_call_mode_name(call.st.mode),
@@ -719,6 +732,9 @@ static int call_answer(sip_msg_t *msg)
 	r = medsec_agw_sdp("answer", &ng, &sdp1, NULL, 0, &call.node, &agw_sdp);
 	if(r != MEDSEC_OK) {
 		medsec_stats_inc(MEDSEC_ST_FAILED);
+		medsec_outcome_reason(r == MEDSEC_ERR_AGW
+									  ? "media gateway unavailable"
+									  : "media gateway refused the session");
 		return answer_failed(msg, &ids, &call, &body, r);
 	}
 	if(medsec_e2ae_answer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,
@@ -727,10 +743,19 @@ static int call_answer(sip_msg_t *msg)
 		LM_ERR("gateway answer for call %.*s failed a check: %s\n",
 				ids.callid.len, ids.callid.s, agw_res.reason);
 		medsec_stats_inc(MEDSEC_ST_FAILED);
+		medsec_outcome_reason(agw_res.reason);
 		return answer_failed(msg, &ids, &call, &body, MEDSEC_ERR_INTERNAL);
 	}
 	if(set_body(msg, &body, _medsec_out2, agw_res.len) < 0)
 		return MEDSEC_ERR_MSG;
+	if(call.st.mode == MEDSEC_MODE_E2AE) {
+		if(ctx.from_ue)
+			medsec_outcome_keys(
+					msg, &_medsec_sdp, sdp1.s, (size_t)sdp1.len, 1, 1);
+		else
+			medsec_outcome_keys(
+					msg, &_medsec_sdp, _medsec_out2, agw_res.len, 0, 1);
+	}
 	if(final2xx) {
 		call.confirmed = 1;
 		drop_losers(&ids, &call, branch);
@@ -757,14 +782,22 @@ static void wipe_scratch(void)
 
 int medsec_call_offer(sip_msg_t *msg, int from_ue)
 {
-	int r = call_offer(msg, from_ue);
+	int r;
+
+	medsec_outcome_reset();
+	r = call_offer(msg, from_ue);
+	medsec_outcome_result(r);
 	wipe_scratch();
 	return r;
 }
 
 int medsec_call_answer(sip_msg_t *msg)
 {
-	int r = call_answer(msg);
+	int r;
+
+	medsec_outcome_reset();
+	r = call_answer(msg);
+	medsec_outcome_result(r);
 	wipe_scratch();
 	return r;
 }

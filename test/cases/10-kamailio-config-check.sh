@@ -40,16 +40,18 @@ assert_grep "$RUN_DIR/kamailio-check-medsec.log" "udp: 127\.0\.0\.1 \[127\.0\.0\
 assert_grep "$RUN_DIR/kamailio-check-medsec.log" "tcp: 127\.0\.0\.1 \[127\.0\.0\.1\]:$port\$" \
 	"SIP_PORT define used for the TCP listener"
 
-# every optional define at once: two gateway nodes, timers, debug
+# every optional define at once: two gateway nodes, timers, LI, debug
 expect_ok medsec-all "$mod" "SIP_PORT=$port" 'RTPENGINE_NG="udp:127.0.0.1:2223"' \
 	'RTPENGINE_NG2="udp:127.0.0.1:2225"' NG_TIMEOUT_MS=500 NG_RETRIES=1 \
-	WORKERS=2 WITH_DEBUG
+	SESSION_TIMEOUT=600 WORKERS=2 WITH_LI_KEYS WITH_DEBUG
 
 # the defaults alone (an operator's first run; only the module path given)
 expect_ok medsec-defaults "$mod"
 
 # the KEMI (Lua) routing variant
 expect_ok kemi-lua "$mod" "SIP_PORT=$port" WITH_KEMI_LUA \
+	"KEMI_LUA_SCRIPT=\"$REPO_ROOT/etc/ims_medsec-pcscf.lua\""
+expect_ok kemi-lua-li "$mod" "SIP_PORT=$port" WITH_KEMI_LUA WITH_LI_KEYS \
 	"KEMI_LUA_SCRIPT=\"$REPO_ROOT/etc/ims_medsec-pcscf.lua\""
 
 # Kamailio's own rtpengine module: the benchmark's baseline
