@@ -513,6 +513,7 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 		if(branch_add(&call, via) < 0) {
 			LM_NOTICE("call %.*s: more than %d forked branches\n",
 					ids.callid.len, ids.callid.s, MEDSEC_MAX_BRANCHES);
+			medsec_outcome_reason("too many forked branches");
 			medsec_sip_refuse(msg, 503, "Service Unavailable",
 					"too many forked branches", NULL);
 			return MEDSEC_ERR_AGW;
