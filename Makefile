@@ -6,6 +6,8 @@
 #   make fuzz     run every libFuzzer harness for FUZZ_SECONDS each
 #   make deb      a Debian package of the module (build/deb/)
 #   make lab-up   start a local P-CSCF lab (rtpengine + kamailio); lab-down stops it
+#   make bench    benchmark: call-rate capacity against the stock module and
+#                 rtpengine alone, module cost, ng round trip, registrations
 
 BUILD := $(abspath build)
 DEPS := $(abspath .deps)
@@ -67,6 +69,14 @@ demo: build
 deb: build
 	@scripts/make-deb.sh $(BUILD)/deb
 
+# The bench's tools (bench/), then the benchmark itself (bench/README.md).
+bench-build: build
+	@$(MAKE) --no-print-directory -C bench O=$(BUILD) RNG_LIB=$(BUILD)/lib/librtpengine-ng.a
+	@$(MAKE) --no-print-directory -C bench -f regtable.mk O=$(BUILD) COREPATH=$(KSRC)/src
+
+bench: bench-build
+	@scripts/bench.sh
+
 lab-up: build
 	@scripts/lab.sh up
 
@@ -81,4 +91,5 @@ clean:
 	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC)/src clean \
 		>/dev/null 2>&1 || true
 
-.PHONY: all deps build fuzz-build sanitize test deb fuzz demo lab-up lab-down format clean
+.PHONY: all deps build fuzz-build sanitize test deb fuzz demo lab-up lab-down format clean \
+	bench-build bench
