@@ -146,8 +146,8 @@ static int run(unsigned n, const run_conf_t *rc, mem_count_t *mc)
 	printf("n=%u slots=%u bytes_per_entry=%.1f table_bytes=%zu lookup_ns=%.1f "
 		   "lookup_ns_min=%.1f chain=%.2f\n",
 			n, rc->slots, (double)mc->bytes / n, table_bytes,
-			(double)sum / rc->rounds / rc->lookups,
-			(double)best / rc->lookups, (double)n / rc->slots);
+			(double)sum / rc->rounds / rc->lookups, (double)best / rc->lookups,
+			(double)n / rc->slots);
 	medsec_ht_free(ht);
 	free(keys);
 	free(order);

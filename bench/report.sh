@@ -8,14 +8,19 @@
 
 # kv FILE KEY: the value of "KEY VALUE" or "KEY=VALUE" in FILE
 kv() {
+	[ -f "$1" ] || return 0
 	awk -v k="$2" '{ for (i = 1; i <= NF; i++) {
 		if ($i == k && i < NF) { print $(i + 1); exit }
-		if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit } } }' "$1" 2>/dev/null
+		if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit } } }' "$1" 2>/dev/null || true
 }
 
 # max_sustained CONFIG: the highest offered rate with under 0.1 % failed
 # calls (0 when none)
 max_sustained() {
+	[ -f "$RUN_DIR/capacity.dat" ] || {
+		echo 0
+		return 0
+	}
 	awk -v c="$1" '$1 == c && ($3 - $4) * 1000 < $3 && $2 > m { m = $2 } END { print m + 0 }' \
 		"$RUN_DIR/capacity.dat" 2>/dev/null || echo 0
 }
@@ -23,6 +28,7 @@ max_sustained() {
 # step_of CONFIG RATE FIELD: a column of that step (6 kamailio CPU,
 # 7 rtpengine CPU, 8 generator CPU, 9 machine busy)
 step_of() {
+	[ -f "$RUN_DIR/capacity.dat" ] || return 0
 	awk -v c="$1" -v r="$2" -v f="$3" '$1 == c && $2 == r { print $f; exit }' \
 		"$RUN_DIR/capacity.dat" 2>/dev/null
 }
@@ -136,11 +142,13 @@ bench_report() {
 		echo "## Module profile (callgrind, $(kv "$m" calls) e2ae calls)"
 		echo
 		echo "Per call: offer $(kv "$m" offer_per_call), answer $(kv "$m" answer_per_call), delete $(kv "$m" delete_per_call) instructions inclusive, of which the ng exchange $(kv "$m" ng_per_call)."
-		echo "Top functions of the module and of rtpengine-ng by exclusive instructions (whole run):"
+		echo "Of the module's own $(kv "$m" module_own_per_call) instructions per call: wiping its scratch buffers (explicit_bzero) $(kv "$m" wipe_per_call); Kamailio's allocator and lump constructors it calls, and parse_contact, $(kv "$m" alloc_cost_per_call); the rest (SDP walk, crypto selection, rewrite, tables) is $(kv "$m" rest_share_pct) % of Kamailio's instructions."
 		echo
-		echo "| instructions | function |"
-		echo "|---|---|"
-		awk '$1 == "top" { printf "| %s | %s |\n", $2, $3 }' "$m" 2>/dev/null
+		echo "The module's costliest calls into other code (instructions per call):"
+		echo
+		echo "| caller | callee | instructions per call |"
+		echo "|---|---|---|"
+		awk '$1 == "arc" { printf "| %s | %s | %s |\n", $2, $3, $4 }' "$m" 2>/dev/null
 		echo
 		echo "Reproduce: \`make bench\` (after \`make test\`'s set-up); the run directory was \`${RUN_DIR#"$REPO_ROOT"/}\`; took $(($(date +%s) - BENCH_STARTED)) s."
 	} >"$md"

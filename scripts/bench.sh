@@ -97,8 +97,14 @@ alloc_media_range() {
 		base=$("$FREEPORT" 1000) || continue
 		[ $((base + count)) -lt "$eph" ] || continue
 		_ranges_overlap "$base" "$count" && continue
+		# local_address is IP:PORT, the port in hex
 		if awk -v lo="$base" -v hi="$((base + count - 1))" '
-			FNR > 1 { split($2, a, ":"); p = strtonum("0x" a[2]); if (p >= lo && p <= hi) bad = 1 }
+			function hex(s,   i, v) {
+				v = 0
+				for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1
+				return v
+			}
+			FNR > 1 { n = split($2, a, ":"); p = hex(a[n]); if (p >= lo && p <= hi) bad = 1 }
 			END { exit bad ? 1 : 0 }' /proc/net/udp /proc/net/udp6 /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
 			echo "$base $count" >>"$RUN_DIR/ports"
 			echo "$base"
@@ -377,7 +383,7 @@ run_module() {
 	rundir=$(mktemp -d "${TMPDIR:-/tmp}/imk.XXXXXX")
 	echo "$rundir" >>"$RUN_DIR/tmpdirs"
 	start_bg kamailio-cg callgrind-amd64 valgrind --tool=callgrind \
-		--collect-atstart=no --toggle-collect=receive_msg \
+		--collect-atstart=no --toggle-collect=receive_msg --dump-instr=no \
 		--callgrind-out-file="$cg/callgrind.out.%p" \
 		kamailio -m "$BENCH_SHM_MB" -f "$REPO_ROOT/etc/ims_medsec-pcscf.cfg" -DD -E \
 		-P "$pidfile" -Y "$rundir" -A "SIP_PORT=$port" -A "CORE_PORT=$core_port" \
@@ -417,30 +423,35 @@ run_module() {
 	cat "$RUN_DIR/module.out" >&2
 }
 
-# cg_analyse DIR CALLS: per-call figures from every callgrind.out.* of DIR:
-#   total    instructions inside receive_msg (all SIP processing)
-#   offer / answer / delete   inclusive instructions of medsec_call_*
-#   ng       inclusive instructions of the ng exchange (medsec_agw_sdp,
-#            medsec_agw_delete_call): encoding, client, reply parsing
-#   allocs   allocator calls made by the module's functions (pkg or shm,
-#            directly or through a lump function, one lump each)
-# and the top functions by exclusive instructions inside the module's
-# offer and answer.
+# cg_analyse DIR CALLS: per-call figures from every callgrind.out.* of DIR
+# (bench/callgrind.awk sums them):
+#   kamailio_per_call  instructions inside receive_msg (all SIP processing)
+#   offer/answer/delete_per_call  inclusive instructions of medsec_call_*
+#   ng_per_call        inclusive instructions of the ng exchange
+#                      (medsec_agw_sdp, medsec_agw_delete_call: encoding,
+#                      client, reply parsing; user space only)
+#   module_own_per_call  offer + answer + delete - ng
+#   wipe_per_call      the module's explicit_bzero of its scratch buffers
+#   alloc_cost_per_call  Kamailio's allocator and lump constructors called
+#                      by the module's functions, parse_contact included
+#   allocs_per_call    allocations by the module's functions (an allocator
+#                      call, or a lump constructor: one allocation each)
+# and the module's costliest calls ("arc CALLER CALLEE INSTRUCTIONS/CALL").
 cg_analyse() {
-	local dir=$1 calls=$2 f
-	for f in "$dir"/callgrind.out.*; do
-		[ -s "$f" ] || continue
-		callgrind_annotate --inclusive=yes --threshold=100 "$f" 2>/dev/null |
-			sed -n 's/^ *\([0-9,]*\) ([^)]*) *[^:]*:\([A-Za-z_0-9.]*\).*/incl \2 \1/p'
-		callgrind_annotate --inclusive=no --threshold=100 "$f" 2>/dev/null |
-			sed -n 's/^ *\([0-9,]*\) ([^)]*) *\([^:]*\):\([A-Za-z_0-9.]*\).*/excl \3 \1 \2/p'
-		sed -n 's/^totals: *\([0-9]*\).*/total \1/p;s/^summary: *\([0-9]*\).*/total \1/p' "$f" | head -n 1
-		cg_allocs "$f"
-	done | tr -d , | awk -v calls="$calls" '
-		$1 == "total" { total += $2 }
-		$1 == "incl" { incl[$2] += $3 }
-		$1 == "excl" { excl[$2] += $3; file[$2] = $4 }
-		$1 == "allocs" { allocs += $2 }
+	local dir=$1 calls=$2
+	awk -f "$REPO_ROOT/bench/callgrind.awk" "$dir"/callgrind.out.* >"$dir/functions.txt"
+	awk -v calls="$calls" '
+		$1 == "total" { total = $2 }
+		$1 == "fn" { incl[$2] = $4 }
+		$1 == "call" && $2 ~ /^medsec_/ {
+			if ($3 ~ /explicit_bzero/) wipe += $5
+			if ($3 ~ /_(malloc|mallocxz|realloc|reallocxf|resize)$/ ||
+			    $3 ~ /^(del_lump|insert_new_lump_after|insert_new_lump_before|anchor_lump|add_lump_rpl)$/) {
+				allocs += $4; acost += $5
+			}
+			if ($3 == "parse_contact") acost += $5
+			if ($3 !~ /^medsec_|^(call_offer|call_answer|send_req)$/) arc[$2 " " $3] = $5
+		}
 		END {
 			offer = incl["medsec_call_offer"]; answer = incl["medsec_call_answer"]
 			del = incl["medsec_call_delete"]
@@ -454,35 +465,12 @@ cg_analyse() {
 			printf "ng_per_call %.0f\n", ng / calls
 			printf "module_own_per_call %.0f\n", own / calls
 			printf "module_share_pct %.2f\n", total ? 100 * own / total : 0
-			printf "module_with_ng_share_pct %.2f\n", total ? 100 * (offer + answer + del) / total : 0
+			printf "wipe_per_call %.0f\n", wipe / calls
+			printf "alloc_cost_per_call %.0f\n", acost / calls
 			printf "allocs_per_call %.2f\n", allocs / calls
-			for (f in excl) if (file[f] ~ /ims_medsec|rtpengine-ng/ || f ~ /^(medsec_|rng_)/) print "top", excl[f], f
-		}' | sort -k1,1 -k2,2nr | awk '$1 != "top" || n++ < 8'
-}
-
-# cg_allocs FILE: "allocs N": calls from medsec_* functions to an allocator
-# (*_malloc, *_mallocxz, *_realloc*) or to a lump constructor (each makes
-# one pkg allocation).
-cg_allocs() {
-	awk '
-		function name(s,   id, n) {
-			# "(12) name" defines id 12; "(12)" refers to it
-			if (match(s, /^\([0-9]+\)/)) {
-				id = substr(s, 2, RLENGTH - 2); n = substr(s, RLENGTH + 2)
-				if (n != "") names[id] = n
-				return names[id]
-			}
-			return s
-		}
-		/^fn=/ { fn = name(substr($0, 4)); next }
-		/^cfn=/ { cfn = name(substr($0, 5)); next }
-		/^calls=/ {
-			split(substr($0, 7), a, " ")
-			if (fn ~ /^medsec_/ && (cfn ~ /_(malloc|mallocxz|realloc|reallocxf)$/ ||
-			    cfn ~ /^(del_lump|insert_new_lump_after|insert_new_lump_before|anchor_lump|add_lump_rpl)$/))
-				n += a[1]
-		}
-		END { print "allocs", n + 0 }' "$1"
+			printf "rest_share_pct %.2f\n", total ? 100 * (own - wipe - acost) / total : 0
+			for (k in arc) printf "arc %s %.0f\n", k, arc[k] / calls
+		}' "$dir/functions.txt" | sort -k1,1 -k4,4nr | awk '$1 != "arc" || n++ < 10'
 }
 
 # ----- 3. ng round trip -----
@@ -538,6 +526,8 @@ run_regtable() {
 	wait "$BG_PID" || true
 	stop_pidfiles "$RUN_DIR/regs-scscf.bg.pid" sipp || true
 	wait "$scscf" 2>/dev/null || true
+	# the REGISTER transactions wait out tm's wait timer before they go
+	wait_until 30 tm_idle || note "tm transactions still held"
 	sleep 1
 	after=$(shm_real_used)
 	count=$(kam_rpc stats.get_statistics ims_medsec:registrations 2>/dev/null |
@@ -565,6 +555,9 @@ run_regtable() {
 
 # kam_rpc CMD...: kamcmd on this run's Kamailio's control socket
 kam_rpc() { kamcmd -s "unix:$RUN_DIR/kamailio.run/kamailio_ctl" "$@"; }
+
+# tm_idle: Kamailio holds no transaction
+tm_idle() { kam_rpc tm.stats 2>/dev/null | awk '$1 == "current:" { f = 1; exit ($2 == 0 ? 0 : 1) } END { if (!f) exit 1 }'; }
 
 # shm_real_used: Kamailio's shared memory in use, allocator overhead included
 shm_real_used() {
