@@ -93,7 +93,7 @@ bench_deps() {
 alloc_media_range() {
 	local count=$1 base try eph
 	eph=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-	for try in $(seq 1 30); do
+	for try in $(seq 1 100); do
 		base=$("$FREEPORT" 1000) || continue
 		[ $((base + count)) -lt "$eph" ] || continue
 		_ranges_overlap "$base" "$count" && continue
