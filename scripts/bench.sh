@@ -114,13 +114,12 @@ alloc_media_range() {
 	fail "no free range of $count ports"
 }
 
-# bench_rtpengine NAME: an rtpengine for the bench: a 4,000-port media
-# range (1,000 calls at once), logging errors only (its warnings quote ng
+# bench_rtpengine NAME: an rtpengine for the bench: the run's 4,000-port
+# media range BENCH_MEDIA (1,000 calls at once; one rtpengine at a time), logging errors only (its warnings quote ng
 # requests, SDES keys included).  Exports RTPE_<NAME>_NG like
 # start_rtpengine and BENCH_RTPE_PIDFILE.
 bench_rtpengine() {
-	local media
-	media=$(alloc_media_range 4000)
+	local media=$BENCH_MEDIA
 	start_rtpengine "$1" --log-level=3 --port-min="$media" --port-max="$((media + 3999))"
 	local v
 	v=$(_var "$1")
@@ -579,6 +578,7 @@ printf '#!/bin/sh\nexec %s -m %s "$@"\n' "$(command -v "$KAMAILIO")" "$BENCH_SHM
 	>"$RUN_DIR/kamailio-bench"
 chmod +x "$RUN_DIR/kamailio-bench"
 KAMAILIO=$RUN_DIR/kamailio-bench
+BENCH_MEDIA=$(alloc_media_range 4000)
 BENCH_STARTED=$(date +%s)
 BENCH_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 
