@@ -211,14 +211,14 @@ bench_uas() {
 # every process in their process groups (Kamailio's workers).
 cpu_ticks() {
 	local pids=" $* "
-	awk -v pids="$pids" '
-		FNR == 1 {
-			s = $0; sub(/^.*\) /, "", s); n = split(s, a, " ")
+	# cat goes on past a process that ended meanwhile (awk would stop)
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pids="$pids" '
+		{
+			pid = $1; s = $0; sub(/^.*\) /, "", s); split(s, a, " ")
 			# a[1] state, a[2] ppid, a[3] pgrp, a[12] utime, a[13] stime
-			pid = FILENAME; sub(/^\/proc\//, "", pid); sub(/\/stat$/, "", pid)
 			if (index(pids, " " pid " ") || index(pids, " " a[3] " ")) t += a[12] + a[13]
 		}
-		END { print t + 0 }' /proc/[0-9]*/stat 2>/dev/null
+		END { print t + 0 }'
 }
 CLK_TCK=$(getconf CLK_TCK)
 
