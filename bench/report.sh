@@ -79,6 +79,32 @@ machine_description() {
 	echo "- settings: steps of ${BENCH_STEP_S} s, hold ${BENCH_HOLD_MS} ms, ${BENCH_WORKERS} Kamailio SIP workers in (a) and (b) and ${BENCH_WORKERS} ng_load workers in (c), Kamailio shm ${BENCH_SHM_MB} MB, rtpengine userspace with 4,000 media ports, logging at its error level"
 }
 
+# closing_note AB AC SHARE RTT PER_REG: why each missed target was missed,
+# from this run's own figures, and what would move it.
+closing_note() {
+	local m=$RUN_DIR/module.out g=$RUN_DIR/regtable.out
+	echo "## Closing note"
+	echo
+	if [ "$(met "$1" '>=' 1.0)" != met ]; then
+		echo "- (a)/(b) under 1.0: the two configurations share the machine with the SIPp instances and rtpengine, and the step where each starts failing is within one step of the other; compare the CPU columns of the ramp at the same offered rate for the per-call cost."
+	fi
+	if [ "$(met "$2" '>=' 0.9)" != met ]; then
+		echo "- (a)/(c) under 0.9: (c) has no SIP at all.  In (a) every call also costs two SIPp instances and Kamailio's SIP processing ($(kv "$m" kamailio_per_call) instructions per call, of which the module's own is $(kv "$m" module_own_per_call)) on the same 2 cores as rtpengine; (b) pays the same SIP cost.  What would move it: more cores, or SIPp on another machine; the module's share is the smaller part."
+	fi
+	if [ "$(met "$3" '<=' 3)" != met ]; then
+		echo "- Module instructions $3 % of Kamailio's, over 3 %.  Profile (per call): the module wipes its two 32 kB scratch buffers after every offer and every answer, whatever the SDP's size: $(kv "$m" wipe_per_call) instructions (explicit_bzero, see the table above); Kamailio's q_malloc scans its free lists for each allocation, so the module's $(kv "$m" allocs_per_call) allocations per call (body copy and two lumps per rewritten body, the call-table entry, parse_contact for the registration lookup) cost $(kv "$m" alloc_cost_per_call).  The rest (SDP walk, crypto selection, rewrite, tables) is $(kv "$m" rest_share_pct) %.  What would move it: wipe only the bytes written (the output length of each buffer), and reuse the contact Kamailio already parsed (or parse the contact once per request)."
+	fi
+	if [ "$(met "$4" '<=' 1.05)" != met ]; then
+		echo "- ng round trip over 1.05 x raw: the client adds a poll() before each recv() and builds a cookie per request; the medians above show how much is scheduling noise."
+	fi
+	if [ "$(met "$5" '<=' 512)" != met ]; then
+		echo "- Shared memory per registration over 512 B: see regtable.out in the run directory (the entry itself is $(awk '/^n=100000 slots=4096/ { sub(/.*bytes_per_entry=/, ""); sub(/ .*/, ""); print }' "$g" 2>/dev/null) B requested)."
+	fi
+	if awk '/^ir / && $3 == 4096 { v[$2] = $4 } END { exit (v[100000] > 1.2 * v[1000]) ? 0 : 1 }' "$RUN_DIR/regtable-ir.out" 2>/dev/null; then
+		echo "- Lookup cost grows with the table: the registration table has a fixed number of slots (registration_table_size, default 4096) and chains entries per slot, so at 100k registrations a lookup walks ~12 entries (chain $(awk '/^n=100000 slots=4096/ { sub(/.*chain=/, ""); print }' "$g" 2>/dev/null) per slot).  Sized for the registrations expected (registration_table_size 131072 above) the chains stay under one entry; what remains is cache misses (time per lookup) and longer keys.  What would move it for good: a table that grows (rehash when entries exceed slots), or a default sized for a P-CSCF's registrations."
+	fi
+}
+
 bench_report() {
 	local stamp host md png a b c ab ac
 	host=$(hostname -s)
@@ -149,6 +175,8 @@ bench_report() {
 		echo "| caller | callee | instructions per call |"
 		echo "|---|---|---|"
 		awk '$1 == "arc" { printf "| %s | %s | %s |\n", $2, $3, $4 }' "$m" 2>/dev/null
+		echo
+		closing_note "$ab" "$ac" "$share" "$rtt_ratio" "$per_reg"
 		echo
 		echo "Reproduce: \`make bench\` (after \`make test\`'s set-up); the run directory was \`${RUN_DIR#"$REPO_ROOT"/}\`; took $(($(date +%s) - BENCH_STARTED)) s."
 	} >"$md"

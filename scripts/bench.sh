@@ -2,6 +2,7 @@
 # make bench: ims_medsec's reproducible benchmark (see bench/README.md).
 #
 #   scripts/bench.sh [capacity] [module] [ngrtt] [regtable]   (default: all four)
+#   scripts/bench.sh report RUN_DIR     the results of an earlier run, again
 #
 # 1. capacity  call-rate ramp, back to back: (a) Kamailio + ims_medsec,
 #              (b) the same routing with Kamailio's stock rtpengine module
@@ -569,6 +570,14 @@ shm_real_used() {
 
 # ----- main -----
 
+if [ "${1:-}" = report ]; then
+	RUN_DIR=$(cd "${2:?usage: bench.sh report RUN_DIR}" && pwd)
+	BENCH_LOADAVG=$(cat "$RUN_DIR/loadavg" 2>/dev/null || echo "not recorded")
+	BENCH_STARTED=$(cat "$RUN_DIR/started" 2>/dev/null || date +%s)
+	bench_report
+	exit 0
+fi
+
 setup_run
 bench_deps
 [ -x "$BENCH_BIN/ng_load" ] && [ -x "$BENCH_BIN/ng_rtt" ] && [ -x "$BENCH_BIN/regtable" ] ||
@@ -581,6 +590,8 @@ KAMAILIO=$RUN_DIR/kamailio-bench
 BENCH_MEDIA=$(alloc_media_range 4000)
 BENCH_STARTED=$(date +%s)
 BENCH_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "$BENCH_LOADAVG" >"$RUN_DIR/loadavg"
+echo "$BENCH_STARTED" >"$RUN_DIR/started"
 
 want capacity && run_capacity
 want module && run_module
