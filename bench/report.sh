@@ -54,7 +54,7 @@ bench_plot() {
 			"$RUN_DIR/capacity.dat" >"$RUN_DIR/plot-$cfg.dat"
 	done
 	gnuplot <<EOF
-set terminal png size 900,540
+set terminal png size 900,540 noenhanced
 set output "$png"
 set title "make bench: successful calls against offered call rate ($(hostname -s), $(date +%Y-%m-%d))"
 set xlabel "offered call rate (calls/s, ${BENCH_STEP_S} s per step, ${BENCH_HOLD_MS} ms hold)"
@@ -74,7 +74,7 @@ machine_description() {
 	os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")
 	echo "- machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/^MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM, $os, Linux $(uname -r)"
 	echo "- software: $(kamailio -v 2>/dev/null | head -n 1 | sed 's/version: //; s/ *$//'), rtpengine $(rtpengine --version 2>&1 | awk '{ print $NF; exit }'), $(sipp -v 2>/dev/null | awk '/SIPp v/ { print $1, $2; exit }' | sed 's/,$//'), $(valgrind --version 2>/dev/null)"
-	echo "- commit: $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO_ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)'), date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "- commit: $(cat "$RUN_DIR/commit" 2>/dev/null || git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null), date: $(date -u -d "@$BENCH_STARTED" '+%Y-%m-%d %H:%M UTC')"
 	echo "- load average when the bench started: $BENCH_LOADAVG (another user's jobs may share the CPUs: every comparison is a ratio within this run)"
 	echo "- settings: steps of ${BENCH_STEP_S} s, hold ${BENCH_HOLD_MS} ms, ${BENCH_WORKERS} Kamailio SIP workers in (a) and (b) and ${BENCH_WORKERS} ng_load workers in (c), Kamailio shm ${BENCH_SHM_MB} MB, rtpengine userspace with 4,000 media ports, logging at its error level"
 }

@@ -592,6 +592,10 @@ BENCH_STARTED=$(date +%s)
 BENCH_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "$BENCH_LOADAVG" >"$RUN_DIR/loadavg"
 echo "$BENCH_STARTED" >"$RUN_DIR/started"
+{
+	git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown
+	git -C "$REPO_ROOT" diff --quiet HEAD -- . ':!bench/results' 2>/dev/null || echo "(with uncommitted changes)"
+} | paste -sd' ' >"$RUN_DIR/commit"
 
 want capacity && run_capacity
 want module && run_module
