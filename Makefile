@@ -9,6 +9,8 @@
 #   make readme   regenerate modules/ims_medsec/README from its docbook (doc/*.xml)
 #   make pictures regenerate the call-flow diagrams in docs/callflows/ from
 #                 packet captures of a real run (scripts/callflows.sh)
+#   make bench    benchmark: call-rate capacity against the stock module and
+#                 rtpengine alone, module cost, ng round trip, registrations
 
 BUILD := $(abspath build)
 DEPS := $(abspath .deps)
@@ -70,6 +72,14 @@ demo: build
 deb: build
 	@scripts/make-deb.sh $(BUILD)/deb
 
+# The bench's tools (bench/), then the benchmark itself (bench/README.md).
+bench-build: build
+	@$(MAKE) --no-print-directory -C bench O=$(BUILD) RNG_LIB=$(BUILD)/lib/librtpengine-ng.a
+	@$(MAKE) --no-print-directory -C bench -f regtable.mk O=$(BUILD) COREPATH=$(KSRC)/src
+
+bench: bench-build
+	@scripts/bench.sh
+
 lab-up: build
 	@scripts/lab.sh up
 
@@ -95,4 +105,4 @@ clean:
 		>/dev/null 2>&1 || true
 
 .PHONY: all deps build fuzz-build sanitize test deb fuzz demo lab-up lab-down readme \
-	pictures format clean
+	pictures format clean bench-build bench
