@@ -58,6 +58,18 @@ static medsec_ht_t *_medsec_calls = NULL;
 static medsec_sdp_t _medsec_sdp;
 static char _medsec_out1[MEDSEC_SDP_MAX_LEN];
 static char _medsec_out2[MEDSEC_SDP_MAX_LEN];
+/* bytes of each scratch body that may hold keys, wiped after the message */
+static size_t _medsec_dirty1, _medsec_dirty2;
+
+/* A scratch write returned rc (0 ok): len bytes were written, or, on an
+ * error, possibly the whole buffer. */
+static void dirty(size_t *d, int rc, size_t len, size_t cap)
+{
+	size_t n = rc == 0 && len < cap ? len : cap;
+
+	if(n > *d)
+		*d = n;
+}
 
 int medsec_call_set_suites(modparam_t type, void *val)
 {
@@ -496,9 +508,10 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 		memset(&call, 0, sizeof(call));
 		call.node = -1;
 	}
-	if(medsec_e2ae_offer(&ctx, body.s, (size_t)body.len, &call.st, _medsec_out1,
-			   sizeof(_medsec_out1), &res)
-			!= 0)
+	r = medsec_e2ae_offer(&ctx, body.s, (size_t)body.len, &call.st,
+			_medsec_out1, sizeof(_medsec_out1), &res);
+	dirty(&_medsec_dirty1, r, res.len, sizeof(_medsec_out1));
+	if(r != 0)
 		return refused(msg, &ids, "offer", &res);
 	if(fork
 			&& (call.st.mode != old.st.mode
@@ -559,9 +572,10 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 		}
 		return r;
 	}
-	if(medsec_e2ae_offer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,
-			   _medsec_out2, sizeof(_medsec_out2), &res)
-			!= 0) {
+	r = medsec_e2ae_offer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,
+			_medsec_out2, sizeof(_medsec_out2), &res);
+	dirty(&_medsec_dirty2, r, res.len, sizeof(_medsec_out2));
+	if(r != 0) {
 		LM_ERR("gateway offer for call %.*s failed a check: %s\n",
 				ids.callid.len, ids.callid.s, res.reason);
 		medsec_stats_inc(MEDSEC_ST_FAILED);
@@ -607,6 +621,7 @@ static int answer_failed(sip_msg_t *msg, const medsec_ids_t *ids,
 		return r;
 	n = medsec_e2ae_reject_all(&_medsec_sdp, &call->st, body->s,
 			(size_t)body->len, _medsec_out2, sizeof(_medsec_out2));
+	dirty(&_medsec_dirty2, n == 0, n, sizeof(_medsec_out2));
 	if(n == 0 || set_body(msg, body, _medsec_out2, n) < 0)
 		LM_ERR("cannot reject the media of call %.*s\n", ids->callid.len,
 				ids->callid.s);
@@ -709,9 +724,10 @@ static int call_answer(sip_msg_t *msg)
 		return MEDSEC_ERR_MSG;
 	}
 	ctx_init(&ctx, !call.st.offer_from_ue, call.st.mode == MEDSEC_MODE_E2AE);
-	if(medsec_e2ae_answer(&ctx, &call.st, body.s, (size_t)body.len,
-			   _medsec_out1, sizeof(_medsec_out1), &res)
-			!= 0) {
+	r = medsec_e2ae_answer(&ctx, &call.st, body.s, (size_t)body.len,
+			_medsec_out1, sizeof(_medsec_out1), &res);
+	dirty(&_medsec_dirty1, r, res.len, sizeof(_medsec_out1));
+	if(r != 0) {
 		r = refused(msg, &ids, "answer", &res);
 		return answer_failed(msg, &ids, &call, &body, r);
 	}
@@ -738,9 +754,10 @@ static int call_answer(sip_msg_t *msg)
 									  : "media gateway refused the session");
 		return answer_failed(msg, &ids, &call, &body, r);
 	}
-	if(medsec_e2ae_answer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,
-			   _medsec_out2, sizeof(_medsec_out2), &agw_res)
-			!= 0) {
+	r = medsec_e2ae_answer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,
+			_medsec_out2, sizeof(_medsec_out2), &agw_res);
+	dirty(&_medsec_dirty2, r, agw_res.len, sizeof(_medsec_out2));
+	if(r != 0) {
 		LM_ERR("gateway answer for call %.*s failed a check: %s\n",
 				ids.callid.len, ids.callid.s, agw_res.reason);
 		medsec_stats_inc(MEDSEC_ST_FAILED);
@@ -777,8 +794,9 @@ static int call_answer(sip_msg_t *msg)
  * copies belong to Kamailio). */
 static void wipe_scratch(void)
 {
-	explicit_bzero(_medsec_out1, sizeof(_medsec_out1));
-	explicit_bzero(_medsec_out2, sizeof(_medsec_out2));
+	explicit_bzero(_medsec_out1, _medsec_dirty1);
+	explicit_bzero(_medsec_out2, _medsec_dirty2);
+	_medsec_dirty1 = _medsec_dirty2 = 0;
 }
 
 int medsec_call_offer(sip_msg_t *msg, int from_ue)
