@@ -13,6 +13,7 @@
 
 #include "medsec_agw.h"
 #include "medsec_call.h"
+#include "medsec_policy_shm.h"
 #include "medsec_pv.h"
 #include "medsec_reg.h"
 #include "medsec_rpc.h"
@@ -79,6 +80,10 @@ static rpc_export_t rpc_cmds[] = {
 		medsec_rpc_nodes_doc, RET_ARRAY},
 	{"ims_medsec.node_enable", medsec_rpc_node_enable,
 		medsec_rpc_node_enable_doc, 0},
+	{"ims_medsec.suites", medsec_rpc_suites,
+		medsec_rpc_suites_doc, 0},
+	{"ims_medsec.suites_set", medsec_rpc_suites_set,
+		medsec_rpc_suites_set_doc, 0},
 	{0, 0, 0, 0}
 };
 
@@ -107,7 +112,8 @@ static int mod_init(void)
 	}
 	if(medsec_agw_init() < 0 || medsec_stats_init() < 0 || medsec_sip_init() < 0
 			|| medsec_reg_init() < 0 || medsec_call_init() < 0
-			|| medsec_li_init() < 0)
+			|| medsec_li_init() < 0
+			|| medsec_policy_shm_init(&medsec_policy) < 0)
 		return -1;
 	if(register_timer(medsec_timer, 0, medsec_call_timer_interval()) < 0) {
 		LM_ERR("cannot register the expiry timer\n");
@@ -132,6 +138,7 @@ static void mod_destroy(void)
 	medsec_agw_destroy();
 	medsec_call_destroy();
 	medsec_reg_destroy();
+	medsec_policy_shm_destroy();
 }
 
 static int ki_medsec_offer(sip_msg_t *msg, str *side)

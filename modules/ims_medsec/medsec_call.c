@@ -10,6 +10,7 @@
 #include "medsec_call.h"
 #include "medsec_e2ae.h"
 #include "medsec_ht.h"
+#include "medsec_policy_shm.h"
 #include "medsec_reg.h"
 #include "medsec_pv.h"
 #include "medsec_sip.h"
@@ -268,7 +269,7 @@ static int refused(sip_msg_t *msg, const medsec_ids_t *ids, const char *what,
 	LM_NOTICE("%s refused (call %.*s): %s%s%s\n", what, ids->callid.len,
 			ids->callid.s, res->reason, res->detail ? ": " : "",
 			res->detail ? res->detail : "");
-	medsec_stats_inc(MEDSEC_ST_REFUSED);
+	medsec_stats_refused(res->code);
 	medsec_outcome_reason(res->reason);
 	medsec_sip_refuse(msg, res->status,
 			res->status == 488	 ? "Not Acceptable Here"
@@ -500,6 +501,8 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 		ue_e2ae = old.late_ue_e2ae;
 	else
 		ue_e2ae = known && old.st.mode == MEDSEC_MODE_E2AE;
+	/* a suite list set by RPC applies from this offer on */
+	medsec_policy_shm_sync(&medsec_policy);
 	ctx_init(&ctx, from_ue, ue_e2ae);
 
 	if(known) {
@@ -517,6 +520,7 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 			&& (call.st.mode != old.st.mode
 					|| call.st.offer_from_ue != old.st.offer_from_ue)) {
 		/* one state serves every branch of a call */
+		res.code = MEDSEC_E2AE_POLICY;
 		res.reason = "forked branches differ in media security";
 		res.detail = NULL;
 		res.status = 488;
@@ -558,7 +562,7 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 	r = medsec_agw_sdp("offer", &ng, &sdp1, res.transport, res.sdes_no,
 			&call.node, &agw_sdp);
 	if(r != MEDSEC_OK) {
-		medsec_stats_inc(MEDSEC_ST_FAILED);
+		medsec_stats_failed(r);
 		/* a node that answered may hold a half-made session: release it */
 		offer_release(&ids, &ng, call.node, known, fork);
 		if(r == MEDSEC_ERR_AGW) {
@@ -578,7 +582,7 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 	if(r != 0) {
 		LM_ERR("gateway offer for call %.*s failed a check: %s\n",
 				ids.callid.len, ids.callid.s, res.reason);
-		medsec_stats_inc(MEDSEC_ST_FAILED);
+		medsec_stats_failed(MEDSEC_ERR_INTERNAL);
 		offer_release(&ids, &ng, call.node, known, fork);
 		medsec_outcome_reason(res.reason);
 		medsec_sip_refuse(msg, 500, "Server Internal Error", res.reason, NULL);
@@ -748,7 +752,7 @@ static int call_answer(sip_msg_t *msg)
 	sdp1.len = (int)res.len;
 	r = medsec_agw_sdp("answer", &ng, &sdp1, NULL, 0, &call.node, &agw_sdp);
 	if(r != MEDSEC_OK) {
-		medsec_stats_inc(MEDSEC_ST_FAILED);
+		medsec_stats_failed(r);
 		medsec_outcome_reason(r == MEDSEC_ERR_AGW
 									  ? "media gateway unavailable"
 									  : "media gateway refused the session");
@@ -760,7 +764,7 @@ static int call_answer(sip_msg_t *msg)
 	if(r != 0) {
 		LM_ERR("gateway answer for call %.*s failed a check: %s\n",
 				ids.callid.len, ids.callid.s, agw_res.reason);
-		medsec_stats_inc(MEDSEC_ST_FAILED);
+		medsec_stats_failed(MEDSEC_ERR_INTERNAL);
 		medsec_outcome_reason(agw_res.reason);
 		return answer_failed(msg, &ids, &call, &body, MEDSEC_ERR_INTERNAL);
 	}

@@ -5,9 +5,11 @@
 
 #include "medsec_e2ae.h"
 
-static int fail(medsec_e2ae_result_t *res, int status, const char *reason)
+static int fail(medsec_e2ae_result_t *res, int status, medsec_e2ae_code_t code,
+		const char *reason)
 {
 	res->status = status;
+	res->code = code;
 	res->reason = reason;
 	res->use_agw = 0;
 	res->len = 0;
@@ -117,7 +119,7 @@ static void copy_stripped(const medsec_sdp_t *sdp, medsec_sdpw_t *w)
 static int finish(medsec_e2ae_result_t *res, medsec_sdpw_t *w)
 {
 	if(w->err)
-		return fail(res, 500, "SDP too large");
+		return fail(res, 500, MEDSEC_E2AE_MALFORMED_SDP, "SDP too large");
 	res->len = w->len;
 	return 0;
 }
@@ -129,11 +131,14 @@ static int parse(const medsec_e2ae_ctx_t *ctx, const char *s, size_t len,
 		case MEDSEC_SDP_OK:
 			return 0;
 		case MEDSEC_SDP_TOO_MANY_MEDIA:
-			return fail(res, status, "too many media lines");
+			return fail(res, status, MEDSEC_E2AE_MALFORMED_SDP,
+					"too many media lines");
 		case MEDSEC_SDP_TOO_BIG:
-			return fail(res, status, "SDP too large");
+			return fail(
+					res, status, MEDSEC_E2AE_MALFORMED_SDP, "SDP too large");
 		default:
-			return fail(res, status, "malformed SDP");
+			return fail(
+					res, status, MEDSEC_E2AE_MALFORMED_SDP, "malformed SDP");
 	}
 }
 
@@ -188,7 +193,8 @@ static int offer_e2ae_orig(const medsec_e2ae_ctx_t *ctx,
 			continue;
 		chosen[i] = choose_crypto(ctx, i, &cc[i], &why);
 		if(chosen[i] < 0) {
-			fail(res, 488, "no acceptable crypto line for e2ae");
+			fail(res, 488, MEDSEC_E2AE_NO_CRYPTO,
+					"no acceptable crypto line for e2ae");
 			res->detail = why;
 			return res->status;
 		}
@@ -254,15 +260,16 @@ int medsec_e2ae_offer(const medsec_e2ae_ctx_t *ctx, const char *s, size_t len,
 	}
 	if(ctx->from_ue && n_req > 0 && !ctx->ue_e2ae) {
 		if(ctx->reject_unregistered)
-			return fail(
-					res, 488, "e2ae requested without mediasec registration");
+			return fail(res, 488, MEDSEC_E2AE_POLICY,
+					"e2ae requested without mediasec registration");
 		n_e2e += n_req;
 		n_req = 0;
 		st->e2e_reason = MEDSEC_E2E_UNREGISTERED;
 		memset(st->m, 0, sizeof(st->m));
 	}
 	if(n_req > 0 && (n_e2e > 0 || n_kms > 0))
-		return fail(res, 488, "e2ae and end-to-end media mixed in one offer");
+		return fail(res, 488, MEDSEC_E2AE_POLICY,
+				"e2ae and end-to-end media mixed in one offer");
 	if(ctx->from_ue && n_req > 0) {
 		st->mode = MEDSEC_MODE_E2AE;
 		return offer_e2ae_orig(ctx, st, &w, res);
@@ -315,7 +322,8 @@ static int offer_reply_term(const medsec_e2ae_ctx_t *ctx,
 		if(!sm->e2ae)
 			continue;
 		if(!medsec_sdp_is_srtp(m))
-			return fail(res, 500, "gateway did not offer SRTP to the UE");
+			return fail(res, 500, MEDSEC_E2AE_AGW_SDP,
+					"gateway did not offer SRTP to the UE");
 		sm->noffered = 0;
 		for(l = m->mline; l < m->end; l++) {
 			const medsec_sdp_line_t *ln = &sdp->lines[l];
@@ -345,7 +353,8 @@ static int offer_reply_term(const medsec_e2ae_ctx_t *ctx,
 			}
 		}
 		if(written == 0)
-			return fail(res, 500, "gateway offered no allowed crypto suite");
+			return fail(res, 500, MEDSEC_E2AE_AGW_SDP,
+					"gateway offered no allowed crypto suite");
 		medsec_sdpw_cstr(w, "a=3ge2ae:applied");
 		medsec_sdpw_eol(w);
 	}
@@ -367,17 +376,19 @@ static int to_core_checked(const medsec_e2ae_ctx_t *ctx,
 				&& (medsec_sdp_attr(ln, "crypto", NULL)
 						|| (ln->type == 'm'
 								&& !medsec_sdp_is_rtp(&sdp->media[ln->media]))))
-			return fail(res, 500, "gateway left SRTP toward the core");
+			return fail(res, 500, MEDSEC_E2AE_AGW_SDP,
+					"gateway left SRTP toward the core");
 	}
 	copy_stripped(sdp, w);
 	return finish(res, w);
 }
 
 static int check_media_count(const medsec_e2ae_ctx_t *ctx,
-		const medsec_e2ae_state_t *st, medsec_e2ae_result_t *res, int status)
+		const medsec_e2ae_state_t *st, medsec_e2ae_result_t *res, int status,
+		medsec_e2ae_code_t code)
 {
 	if(ctx->sdp->nmedia != st->nmedia)
-		return fail(res, status, "media lines differ from the offer");
+		return fail(res, status, code, "media lines differ from the offer");
 	return 0;
 }
 
@@ -388,7 +399,8 @@ int medsec_e2ae_offer_reply(const medsec_e2ae_ctx_t *ctx,
 	medsec_sdpw_t w;
 
 	res_init(res);
-	if(parse(ctx, s, len, res, 500) || check_media_count(ctx, st, res, 500))
+	if(parse(ctx, s, len, res, 500)
+			|| check_media_count(ctx, st, res, 500, MEDSEC_E2AE_AGW_SDP))
 		return res->status;
 	medsec_sdpw_init(&w, out, cap, ctx->sdp->eol);
 	if(st->mode == MEDSEC_MODE_E2AE && !st->offer_from_ue)
@@ -440,7 +452,9 @@ static int answer_crypto(const medsec_e2ae_ctx_t *ctx,
 		*why = "answer crypto tag or suite was not offered";
 		return -1;
 	}
-	if(!medsec_policy_accepts(ctx->pol, c, why))
+	/* the suite was allowed when it was offered: the policy may have
+	 * changed since (ims_medsec.suites_set), the session parameters not */
+	if(!medsec_policy_accepts_params(ctx->pol, c, why))
 		return -1;
 	return found;
 }
@@ -455,7 +469,8 @@ int medsec_e2ae_answer(const medsec_e2ae_ctx_t *ctx,
 	medsec_crypto_t cc[MEDSEC_SDP_MAX_MEDIA];
 
 	res_init(res);
-	if(parse(ctx, s, len, res, 488) || check_media_count(ctx, st, res, 488))
+	if(parse(ctx, s, len, res, 488)
+			|| check_media_count(ctx, st, res, 488, MEDSEC_E2AE_ANSWER))
 		return res->status;
 	medsec_sdpw_init(&w, out, cap, sdp->eol);
 	res->use_agw =
@@ -472,7 +487,7 @@ int medsec_e2ae_answer(const medsec_e2ae_ctx_t *ctx,
 			continue;
 		lines[i] = answer_crypto(ctx, &st->m[i], i, &cc[i], &why);
 		if(lines[i] < 0)
-			return fail(res, 488, why);
+			return fail(res, 488, MEDSEC_E2AE_ANSWER, why);
 		res->suite[i] = (uint8_t)cc[i].suite;
 	}
 	for(l = 0; l < sdp->nlines; l++) {
@@ -508,7 +523,7 @@ static int answer_reply_orig(const medsec_e2ae_ctx_t *ctx,
 		if(st->m[i].e2ae && active(m)) {
 			cl = answer_crypto(ctx, &st->m[i], i, &c, &why);
 			if(cl < 0)
-				return fail(res, 500,
+				return fail(res, 500, MEDSEC_E2AE_AGW_SDP,
 						"gateway answer does not match the chosen crypto");
 		}
 		for(l = m->mline; l < m->end; l++) {
@@ -534,7 +549,8 @@ int medsec_e2ae_answer_reply(const medsec_e2ae_ctx_t *ctx,
 	int l;
 
 	res_init(res);
-	if(parse(ctx, s, len, res, 500) || check_media_count(ctx, st, res, 500))
+	if(parse(ctx, s, len, res, 500)
+			|| check_media_count(ctx, st, res, 500, MEDSEC_E2AE_AGW_SDP))
 		return res->status;
 	medsec_sdpw_init(&w, out, cap, sdp->eol);
 	if(st->mode == MEDSEC_MODE_E2AE && st->offer_from_ue) {
@@ -606,4 +622,23 @@ size_t medsec_e2ae_reject_all(medsec_sdp_t *sdp, const medsec_e2ae_state_t *st,
 		medsec_sdpw_eol(&w);
 	}
 	return w.err ? 0 : w.len;
+}
+
+const char *medsec_e2ae_code_name(medsec_e2ae_code_t code)
+{
+	switch(code) {
+		case MEDSEC_E2AE_OK:
+			return "ok";
+		case MEDSEC_E2AE_MALFORMED_SDP:
+			return "malformed_sdp";
+		case MEDSEC_E2AE_NO_CRYPTO:
+			return "no_acceptable_crypto";
+		case MEDSEC_E2AE_POLICY:
+			return "policy";
+		case MEDSEC_E2AE_ANSWER:
+			return "answer";
+		case MEDSEC_E2AE_AGW_SDP:
+			return "agw_sdp";
+	}
+	return "unknown";
 }

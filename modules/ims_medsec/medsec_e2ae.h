@@ -69,15 +69,35 @@ typedef struct medsec_e2ae_ctx
 	medsec_sdp_t *sdp; /* scratch, large: the caller keeps one per process */
 } medsec_e2ae_ctx_t;
 
+/* Why a step failed, for counters (the text is in the result's reason). */
+typedef enum medsec_e2ae_code
+{
+	MEDSEC_E2AE_OK = 0,
+	/* the SDP does not parse, is too large or has too many media lines */
+	MEDSEC_E2AE_MALFORMED_SDP,
+	/* an e2ae media line of the UE's offer has no acceptable crypto line */
+	MEDSEC_E2AE_NO_CRYPTO,
+	/* what the P-CSCF does not allow: e2ae requested without an e2ae
+	 * registration (reject_unregistered), e2ae and end-to-end media mixed
+	 * in one offer; the glue adds forks that differ */
+	MEDSEC_E2AE_POLICY,
+	/* an answer that does not fit its offer (media lines, crypto tag and
+	 * suite, one crypto line, session parameters) */
+	MEDSEC_E2AE_ANSWER,
+	/* the AGW's SDP failed a check (offer_reply, answer_reply) */
+	MEDSEC_E2AE_AGW_SDP,
+} medsec_e2ae_code_t;
+
 typedef struct medsec_e2ae_result
 {
-	int status;			   /* 0, or the SIP code to refuse with (488, 500) */
-	const char *reason;	   /* static text for the Warning header and logs */
-	const char *detail;	   /* NULL, or why (e.g. the last line's refusal) */
-	int use_agw;		   /* send the body to the AGW */
-	const char *transport; /* ng transport-protocol for an offer, or NULL */
-	unsigned sdes_no;	   /* ng SDES-no-<suite>: bit (1 << suite) */
-	size_t len;			   /* bytes written to the output buffer */
+	int status;				 /* 0, or the SIP code to refuse with (488, 500) */
+	medsec_e2ae_code_t code; /* MEDSEC_E2AE_OK, or why it failed */
+	const char *reason;		 /* static text for the Warning header and logs */
+	const char *detail;		 /* NULL, or why (e.g. the last line's refusal) */
+	int use_agw;			 /* send the body to the AGW */
+	const char *transport;	 /* ng transport-protocol for an offer, or NULL */
+	unsigned sdes_no;		 /* ng SDES-no-<suite>: bit (1 << suite) */
+	size_t len;				 /* bytes written to the output buffer */
 	/* medsec_e2ae_answer() of a terminating e2ae call: the suite the UE
 	 * chose per media line (MEDSEC_SUITE_UNKNOWN: none) */
 	uint8_t suite[MEDSEC_SDP_MAX_MEDIA];
@@ -95,6 +115,10 @@ int medsec_e2ae_answer(const medsec_e2ae_ctx_t *ctx,
 int medsec_e2ae_answer_reply(const medsec_e2ae_ctx_t *ctx,
 		const medsec_e2ae_state_t *st, const char *sdp, size_t len, char *out,
 		size_t cap, medsec_e2ae_result_t *res);
+
+/* "ok", "malformed_sdp", "no_acceptable_crypto", "policy", "answer",
+ * "agw_sdp" (static). */
+const char *medsec_e2ae_code_name(medsec_e2ae_code_t code);
 
 /*
  * An answer that must not pass but cannot be dropped (a proxy forwards

@@ -1,6 +1,8 @@
 /*
  * ims_medsec: crypto policy.  Pure.
  */
+#include <string.h>
+
 #include "medsec_policy.h"
 
 void medsec_policy_default(medsec_policy_t *p)
@@ -79,6 +81,12 @@ int medsec_policy_accepts(
 		*why = "crypto suite not allowed";
 		return 0;
 	}
+	return medsec_policy_accepts_params(p, c, why);
+}
+
+int medsec_policy_accepts_params(
+		const medsec_policy_t *p, const medsec_crypto_t *c, const char **why)
+{
 	if(!p->allow_weak
 			&& (c->sp_flags
 					& (MEDSEC_SP_UNENCRYPTED_SRTP | MEDSEC_SP_UNENCRYPTED_SRTCP
@@ -114,4 +122,28 @@ unsigned medsec_policy_excluded(const medsec_policy_t *p)
 		if(medsec_policy_rank(p, (medsec_suite_t)s) < 0)
 			mask |= 1u << s;
 	return mask;
+}
+
+int medsec_policy_format(const medsec_policy_t *p, char *buf, size_t cap)
+{
+	size_t n = 0, l;
+	int i;
+
+	if(cap == 0)
+		return -1;
+	buf[0] = '\0';
+	for(i = 0; i < p->nsuites; i++) {
+		const char *name = medsec_suite_name(p->suites[i]);
+		l = strlen(name);
+		if(n + (i ? 1 : 0) + l + 1 > cap) {
+			buf[0] = '\0';
+			return -1;
+		}
+		if(i)
+			buf[n++] = ' ';
+		memcpy(buf + n, name, l);
+		n += l;
+		buf[n] = '\0';
+	}
+	return (int)n;
 }

@@ -39,6 +39,18 @@ int medsec_policy_rank(const medsec_policy_t *p, medsec_suite_t s);
 int medsec_policy_accepts(
 		const medsec_policy_t *p, const medsec_crypto_t *c, const char **why);
 
+/* medsec_policy_accepts() without the suite: its session parameters, MKI
+ * and lifetime only (for an answer, whose suite must be one offered). */
+int medsec_policy_accepts_params(
+		const medsec_policy_t *p, const medsec_crypto_t *c, const char **why);
+
+/*
+ * The allowed suites as a list medsec_policy_set_suites() takes back
+ * ("A B", preferred first), NUL-terminated in buf.  Returns its length, or
+ * -1 when cap is too small (buf then holds "").
+ */
+int medsec_policy_format(const medsec_policy_t *p, char *buf, size_t cap);
+
 /* Bit (1 << suite) set for every known suite the policy does not allow:
  * what the AGW must be told to leave out. */
 unsigned medsec_policy_excluded(const medsec_policy_t *p);

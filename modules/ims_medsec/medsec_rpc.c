@@ -13,6 +13,7 @@
 
 #include "medsec_agw.h"
 #include "medsec_call.h"
+#include "medsec_policy_shm.h"
 #include "medsec_crypto.h"
 #include "medsec_reg.h"
 #include "medsec_rpc.h"
@@ -33,6 +34,15 @@ const char *medsec_rpc_nodes_doc[] = {
 const char *medsec_rpc_node_enable_doc[] = {
 	"Enable (1) or disable (0) an rtpengine node for new calls:"
 	" node_enable URI 0|1.", 0
+};
+const char *medsec_rpc_suites_doc[] = {
+	"Show the e2ae crypto suites allowed for new offers, preferred first,"
+	" and the generation of that list (1: the e2ae_suites parameter).", 0
+};
+const char *medsec_rpc_suites_set_doc[] = {
+	"Set the e2ae crypto suites allowed for new offers: suites_set"
+	" \"SUITE [SUITE...]\" (commas or spaces).  Calls already set up keep"
+	" their suite.", 0
 };
 /* clang-format on */
 
@@ -235,4 +245,62 @@ void medsec_rpc_node_enable(rpc_t *rpc, void *ctx)
 		return;
 	}
 	medsec_agw_node_enable(node, on);
+}
+
+/* the policy of p as a reply: suites, count, generation */
+static void print_suites(
+		rpc_t *rpc, void *ctx, const medsec_policy_t *p, unsigned int gen)
+{
+	char list[MEDSEC_SUITE_COUNT * 32];
+	void *h;
+
+	if(medsec_policy_format(p, list, sizeof(list)) < 0) {
+		rpc->fault(ctx, 500, "Internal error formatting the suites");
+		return;
+	}
+	if(rpc->add(ctx, "{", &h) < 0
+			|| rpc->struct_add(h, "sdu", "suites", list, "count", p->nsuites,
+					   "generation", gen)
+					   < 0)
+		rpc->fault(ctx, 500, "Internal error creating the reply");
+}
+
+void medsec_rpc_suites(rpc_t *rpc, void *ctx)
+{
+	medsec_policy_t p = medsec_policy;
+	unsigned int gen = medsec_policy_shm_get(&p);
+
+	if(gen == 0) {
+		rpc->fault(ctx, 500, "No shared suite policy");
+		return;
+	}
+	print_suites(rpc, ctx, &p, gen);
+}
+
+void medsec_rpc_suites_set(rpc_t *rpc, void *ctx)
+{
+	medsec_policy_t p = medsec_policy;
+	char list[MEDSEC_SUITE_COUNT * 32];
+	const char *why = "";
+	str s = STR_NULL;
+	unsigned int gen;
+
+	if(rpc->scan(ctx, "S", &s) < 1) {
+		rpc->fault(ctx, 400, "Expected: a suite list");
+		return;
+	}
+	if(medsec_policy_set_suites(&p, s.s, (size_t)s.len, &why) < 0) {
+		rpc->fault(ctx, 400, "Invalid suite list: %s", why);
+		return;
+	}
+	gen = medsec_policy_shm_set(&p);
+	if(gen == 0) {
+		rpc->fault(ctx, 500, "No shared suite policy");
+		return;
+	}
+	medsec_policy_format(&p, list, sizeof(list));
+	LM_NOTICE("e2ae suites set to '%s' by the operator (generation %u); calls"
+			  " already set up keep theirs\n",
+			list, gen);
+	print_suites(rpc, ctx, &p, gen);
 }

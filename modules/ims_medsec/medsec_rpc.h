@@ -24,4 +24,14 @@ extern const char *medsec_rpc_nodes_doc[];
 void medsec_rpc_node_enable(rpc_t *rpc, void *ctx);
 extern const char *medsec_rpc_node_enable_doc[];
 
+/* the e2ae suite list in force (shared), preferred first, and its
+ * generation */
+void medsec_rpc_suites(rpc_t *rpc, void *ctx);
+extern const char *medsec_rpc_suites_doc[];
+
+/* suites_set "LIST": a new e2ae suite list for new offers, checked as the
+ * modparam e2ae_suites is; a fault changes nothing */
+void medsec_rpc_suites_set(rpc_t *rpc, void *ctx);
+extern const char *medsec_rpc_suites_set_doc[];
+
 #endif

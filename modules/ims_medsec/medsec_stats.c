@@ -4,6 +4,7 @@
 #include "core/counters.h"
 #include "core/dprint.h"
 
+#include "medsec_agw.h"
 #include "medsec_call.h"
 #include "medsec_crypto.h"
 #include "medsec_reg.h"
@@ -38,6 +39,18 @@ static stat_export_t _medsec_stat_exports[] = {
 	{"suite_other",                   0, &_medsec_st[MEDSEC_ST_SUITE_OTHER]},
 	{"agw_warnings",                  0, &_medsec_st[MEDSEC_ST_AGW_WARNINGS]},
 	{"forked_branches",               0, &_medsec_st[MEDSEC_ST_FORKS]},
+	{"e2ae_refused_no_acceptable_crypto", 0,
+		&_medsec_st[MEDSEC_ST_REFUSED_NO_CRYPTO]},
+	{"e2ae_refused_malformed_sdp",    0,
+		&_medsec_st[MEDSEC_ST_REFUSED_MALFORMED]},
+	{"e2ae_refused_policy",           0,
+		&_medsec_st[MEDSEC_ST_REFUSED_POLICY]},
+	{"e2ae_refused_answer",           0,
+		&_medsec_st[MEDSEC_ST_REFUSED_ANSWER]},
+	{"e2ae_failed_agw_unavailable",   0,
+		&_medsec_st[MEDSEC_ST_FAILED_AGW_UNAVAILABLE]},
+	{"e2ae_failed_agw_error",         0,
+		&_medsec_st[MEDSEC_ST_FAILED_AGW_ERROR]},
 	{"registrations", STAT_IS_FUNC | STAT_NO_RESET,
 		(stat_var **)st_registrations},
 	{"sessions",      STAT_IS_FUNC | STAT_NO_RESET,
@@ -59,6 +72,36 @@ void medsec_stats_inc(medsec_stat_t s)
 {
 	if(s < MEDSEC_ST_COUNT && _medsec_st[s] != NULL)
 		update_stat(_medsec_st[s], 1);
+}
+
+/* The counter of a refusal's reason.  Only offers and answers are
+ * refused (the AGW's SDP fails, see medsec_stats_failed): what is neither
+ * malformed, nor a crypto or answer mismatch, is the P-CSCF's policy. */
+static medsec_stat_t refused_stat(medsec_e2ae_code_t code)
+{
+	switch(code) {
+		case MEDSEC_E2AE_NO_CRYPTO:
+			return MEDSEC_ST_REFUSED_NO_CRYPTO;
+		case MEDSEC_E2AE_MALFORMED_SDP:
+			return MEDSEC_ST_REFUSED_MALFORMED;
+		case MEDSEC_E2AE_ANSWER:
+			return MEDSEC_ST_REFUSED_ANSWER;
+		default:
+			return MEDSEC_ST_REFUSED_POLICY;
+	}
+}
+
+void medsec_stats_refused(medsec_e2ae_code_t code)
+{
+	medsec_stats_inc(MEDSEC_ST_REFUSED);
+	medsec_stats_inc(refused_stat(code));
+}
+
+void medsec_stats_failed(int r)
+{
+	medsec_stats_inc(MEDSEC_ST_FAILED);
+	medsec_stats_inc(r == MEDSEC_ERR_AGW ? MEDSEC_ST_FAILED_AGW_UNAVAILABLE
+										 : MEDSEC_ST_FAILED_AGW_ERROR);
 }
 
 void medsec_stats_e2e(const medsec_e2ae_state_t *st)

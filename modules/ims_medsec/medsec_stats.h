@@ -29,6 +29,14 @@ typedef enum medsec_stat
 	MEDSEC_ST_SUITE_OTHER,	/* suite_other */
 	MEDSEC_ST_AGW_WARNINGS, /* agw_warnings: replies with a warning */
 	MEDSEC_ST_FORKS,		/* forked_branches: early dialogs beyond one */
+	/* e2ae_refused by reason (they add up to it) */
+	MEDSEC_ST_REFUSED_NO_CRYPTO, /* e2ae_refused_no_acceptable_crypto */
+	MEDSEC_ST_REFUSED_MALFORMED, /* e2ae_refused_malformed_sdp */
+	MEDSEC_ST_REFUSED_POLICY,	 /* e2ae_refused_policy */
+	MEDSEC_ST_REFUSED_ANSWER,	 /* e2ae_refused_answer */
+	/* e2ae_failed by reason (they add up to it) */
+	MEDSEC_ST_FAILED_AGW_UNAVAILABLE, /* e2ae_failed_agw_unavailable */
+	MEDSEC_ST_FAILED_AGW_ERROR,		  /* e2ae_failed_agw_error */
 	MEDSEC_ST_COUNT
 } medsec_stat_t;
 
@@ -36,6 +44,17 @@ typedef enum medsec_stat
 int medsec_stats_init(void);
 
 void medsec_stats_inc(medsec_stat_t s);
+
+/* An offer or answer refused by e2ae (code: the result's, or
+ * MEDSEC_E2AE_POLICY for what the glue refuses itself): e2ae_refused and
+ * its e2ae_refused_<reason>. */
+void medsec_stats_refused(medsec_e2ae_code_t code);
+
+/* The media of an offer or answer could not be set up in the AGW: r is
+ * MEDSEC_ERR_AGW (no node answered, none enabled, overloaded: 503) or
+ * another error (the AGW's error reply, its SDP failed a check: 500).
+ * Counts e2ae_failed and its e2ae_failed_<reason>. */
+void medsec_stats_failed(int r);
 
 /* A new call's offer is passed end-to-end (mode E2E): counts it by its
  * e2e_reason. */

@@ -135,6 +135,8 @@ wait "$epid" 2>/dev/null || true
 sipp_msg_to "$RUN_DIR/c2.ue.rx.msg" "$RUN_DIR/c2.ue.trace" received '^SIP/2\.0 503 '
 assert_no_grep "$RUN_DIR/rtpengine-a.log" "\\[$CID" "c2: the disabled node never saw the call"
 assert_eq "$(stat e2ae_failed)" 1 "e2ae_failed counts the 503"
+assert_eq "$(stat e2ae_failed_agw_unavailable)" 1 "e2ae_failed_agw_unavailable counts the 503"
+assert_eq "$(stat e2ae_failed_agw_error)" 0 "e2ae_failed_agw_error"
 
 kam enable.out ims_medsec.node_enable "$NODE_URI" 1
 kam nodes-on.out ims_medsec.nodes

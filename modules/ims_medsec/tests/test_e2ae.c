@@ -3,9 +3,12 @@
  *
  * Each golden/e2ae/NAME.in is a flow of steps, each starting with a line
  *   @STEP [from_ue=0|1] [ue_e2ae=0|1] [reject_unregistered=0|1]
+ *         [suites=A,B]
  * (STEP: offer, offer_reply, answer, answer_reply, reject_all) followed by
  * the SDP of
  * that step (the body received, or the AGW's SDP for the *_reply steps).
+ * suites= (commas, no blank) sets the policy's suite list from that step
+ * on, as ims_medsec.suites_set does between two messages of a call.
  * The state of the offer carries over to the later steps.  NAME.out holds,
  * per step, a result line and the SDP produced.
  */
@@ -83,6 +86,20 @@ static void e2ae_flow(const char *in, size_t len, char *out, size_t cap)
 		ctx.ue_e2ae = opt(hdr, (size_t)(hend - hdr), "ue_e2ae", ctx.ue_e2ae);
 		ctx.reject_unregistered = opt(hdr, (size_t)(hend - hdr),
 				"reject_unregistered", ctx.reject_unregistered);
+		{
+			const char *k = memmem(hdr, (size_t)(hend - hdr), " suites=", 8);
+			const char *v, *ve, *why = "";
+			if(k) {
+				v = k + 8;
+				for(ve = v; ve < hend && *ve != ' '; ve++)
+					;
+				if(medsec_policy_set_suites(&pol, v, (size_t)(ve - v), &why)
+						< 0) {
+					appendf(out, cap, "bad suites= (%s)\n", why);
+					return;
+				}
+			}
+		}
 		body = hend + 1;
 		for(bend = body; bend < end; bend++)
 			if(*bend == '@' && (bend == body || bend[-1] == '\n'))
@@ -121,7 +138,8 @@ static void e2ae_flow(const char *in, size_t len, char *out, size_t cap)
 		}
 		appendf(out, cap, "== %s: status=%d", step, res.status);
 		if(r != 0) {
-			appendf(out, cap, " reason=\"%s\"", res.reason);
+			appendf(out, cap, " code=%s reason=\"%s\"",
+					medsec_e2ae_code_name(res.code), res.reason);
 			if(res.detail)
 				appendf(out, cap, " detail=\"%s\"", res.detail);
 			appendf(out, cap, "\n");
