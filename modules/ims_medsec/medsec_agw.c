@@ -314,12 +314,28 @@ static int check_reply(const char *cmd, const medsec_ids_t *ids, int node,
 	return MEDSEC_OK;
 }
 
+/* The client's timeouts and failovers over all nodes (a handful). */
+static void node_totals(uint64_t *timeouts, uint64_t *failovers)
+{
+	rng_node_info info;
+	unsigned int i, n = rng_client_node_count(_medsec_client);
+
+	*timeouts = *failovers = 0;
+	for(i = 0; i < n; i++) {
+		if(rng_client_node_info(_medsec_client, i, &info) == 0) {
+			*timeouts += info.timeouts;
+			*failovers += info.failovers;
+		}
+	}
+}
+
 /* Send the encoded request to *node, or pick a node (with failover) when
  * *node is negative. */
 static int send_req(const char *cmd, const medsec_ids_t *ids, rng_benc *e,
 		int *node, const rng_reply **rep)
 {
 	unsigned int picked;
+	uint64_t t0, f0, t1, f1;
 	int r;
 
 	rng_benc_end(e);
@@ -333,6 +349,7 @@ static int send_req(const char *cmd, const medsec_ids_t *ids, rng_benc *e,
 		return MEDSEC_ERR_AGW;
 	}
 	medsec_stats_inc(MEDSEC_ST_AGW_REQUESTS);
+	node_totals(&t0, &f0);
 	if(*node >= 0) {
 		r = rng_client_request(
 				_medsec_client, (unsigned int)*node, _medsec_req, e->len, rep);
@@ -343,6 +360,9 @@ static int send_req(const char *cmd, const medsec_ids_t *ids, rng_benc *e,
 		if(r == RNG_OK)
 			*node = (int)picked;
 	}
+	node_totals(&t1, &f1);
+	medsec_stats_add(MEDSEC_ST_AGW_TIMEOUTS, (unsigned long)(t1 - t0));
+	medsec_stats_add(MEDSEC_ST_AGW_FAILOVERS, (unsigned long)(f1 - f0));
 	if(r != RNG_OK) {
 		LM_ERR("%s for call %.*s failed: %s\n", cmd, ids->callid.len,
 				ids->callid.s, rng_strerror(r));

@@ -39,6 +39,8 @@ static stat_export_t _medsec_stat_exports[] = {
 	{"suite_other",                   0, &_medsec_st[MEDSEC_ST_SUITE_OTHER]},
 	{"agw_warnings",                  0, &_medsec_st[MEDSEC_ST_AGW_WARNINGS]},
 	{"forked_branches",               0, &_medsec_st[MEDSEC_ST_FORKS]},
+	{"agw_timeouts",                  0, &_medsec_st[MEDSEC_ST_AGW_TIMEOUTS]},
+	{"agw_failovers",                 0, &_medsec_st[MEDSEC_ST_AGW_FAILOVERS]},
 	{"e2ae_refused_no_acceptable_crypto", 0,
 		&_medsec_st[MEDSEC_ST_REFUSED_NO_CRYPTO]},
 	{"e2ae_refused_malformed_sdp",    0,
@@ -70,8 +72,13 @@ int medsec_stats_init(void)
 
 void medsec_stats_inc(medsec_stat_t s)
 {
-	if(s < MEDSEC_ST_COUNT && _medsec_st[s] != NULL)
-		update_stat(_medsec_st[s], 1);
+	medsec_stats_add(s, 1);
+}
+
+void medsec_stats_add(medsec_stat_t s, unsigned long n)
+{
+	if(s < MEDSEC_ST_COUNT && _medsec_st[s] != NULL && n > 0)
+		update_stat(_medsec_st[s], (long)n);
 }
 
 /* The counter of a refusal's reason.  Only offers and answers are

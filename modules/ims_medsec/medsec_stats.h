@@ -37,6 +37,8 @@ typedef enum medsec_stat
 	/* e2ae_failed by reason (they add up to it) */
 	MEDSEC_ST_FAILED_AGW_UNAVAILABLE, /* e2ae_failed_agw_unavailable */
 	MEDSEC_ST_FAILED_AGW_ERROR,		  /* e2ae_failed_agw_error */
+	MEDSEC_ST_AGW_TIMEOUTS,	 /* agw_timeouts: ng commands without a reply */
+	MEDSEC_ST_AGW_FAILOVERS, /* agw_failovers: new calls moved past a node */
 	MEDSEC_ST_COUNT
 } medsec_stat_t;
 
@@ -44,6 +46,7 @@ typedef enum medsec_stat
 int medsec_stats_init(void);
 
 void medsec_stats_inc(medsec_stat_t s);
+void medsec_stats_add(medsec_stat_t s, unsigned long n);
 
 /* An offer or answer refused by e2ae (code: the result's, or
  * MEDSEC_E2AE_POLICY for what the glue refuses itself): e2ae_refused and

@@ -123,3 +123,15 @@ assert_grep "$RUN_DIR/list-$Y.out" '^calls:' "node $Y answers list"
 assert_no_grep "$RUN_DIR/list-$Y.out" '^ *- ' "node $Y holds no call at the end"
 assert_no_grep "$RUN_DIR/kamailio.log" 'media (offer|answer) refused for new' "no new call was refused"
 note "4 new calls with node $X down: all through node $Y ($(grep -c "Received command 'offer'" "$RUN_DIR/rtpengine-$Y.log") offers there); $Y empty afterwards"
+
+# the counters: the re-INVITE to the dead node timed out (failovers depend
+# on which worker learnt first that the node is down: only noted)
+if command -v kamcmd >/dev/null; then
+	kamcmd -s "unix:$(readlink -f "$RUN_DIR/kamailio.run")/kamailio_ctl" \
+		stats.get_statistics ims_medsec: >"$RUN_DIR/stats.out" 2>&1 ||
+		fail "kamcmd stats.get_statistics failed: $(cat "$RUN_DIR/stats.out")"
+	timeouts=$(sed -n 's/^ims_medsec:agw_timeouts = \([0-9]*\)$/\1/p' "$RUN_DIR/stats.out")
+	failovers=$(sed -n 's/^ims_medsec:agw_failovers = \([0-9]*\)$/\1/p' "$RUN_DIR/stats.out")
+	assert_ge "${timeouts:-0}" 1 "agw_timeouts counts the command that got no reply"
+	note "agw_timeouts $timeouts, agw_failovers ${failovers:-?}"
+fi
