@@ -108,6 +108,33 @@ e2ae_no_calls_left() {
 	fi
 }
 
+# ----- RPC (kamcmd on the lab Kamailio's ctl socket) -----
+
+# e2ae_ctl: CTL is the ctl socket of the lab's Kamailio (after e2ae_lab;
+# the path is kept short through the real runtime directory).
+e2ae_ctl() {
+	command -v kamcmd >/dev/null || fail "kamcmd not found"
+	CTL="unix:$(readlink -f "$RUN_DIR/kamailio.run")/kamailio_ctl"
+}
+
+# kam OUT CMD [ARG...]: kamcmd into OUT (in the run directory); a failed
+# command or an RPC fault fails the case.
+kam() {
+	local out=$RUN_DIR/$1
+	shift
+	kamcmd -s "$CTL" "$@" >"$out" 2>&1 || fail "kamcmd $* failed: $(cat "$out")"
+	if grep -q '^error:' "$out"; then
+		fail "kamcmd $*: $(cat "$out")"
+	fi
+}
+
+# kam_stat NAME: the value of ims_medsec:NAME (read from the whole group: a
+# bare name is looked up in every module).
+kam_stat() {
+	kamcmd -s "$CTL" stats.get_statistics ims_medsec: |
+		sed -n "s/^ims_medsec:$1 = \\([0-9]*\\)\$/\\1/p"
+}
+
 # ----- SDP files -----
 
 # e2ae_sdp FILE LINE...: write an SDP body for SIPp's [file name=...]: the

@@ -106,7 +106,10 @@ void medsec_call_destroy(void)
 	_medsec_calls = NULL;
 }
 
-static void call_merge(void *stored, const void *value, void *param);
+/* medsec_ht_merge: an existing entry stays as it is */
+static void keep_stored(void *stored, const void *value, void *param)
+{
+}
 
 /* Calls that expire in one pass and are checked on their AGW node; more
  * are only forgotten (rtpengine's own timeouts end their media). */
@@ -173,8 +176,9 @@ void medsec_call_expire(void)
 		if(medsec_agw_packets(&ids, call->node, &pkts) == MEDSEC_OK
 				&& pkts > call->packets) {
 			call->packets = pkts;
+			/* a message that re-created the call meanwhile wins */
 			medsec_ht_merge(_medsec_calls, &key, call, medsec_session_timeout,
-					call_merge, NULL);
+					keep_stored, NULL);
 			kept++;
 			continue;
 		}

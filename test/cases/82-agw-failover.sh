@@ -126,12 +126,7 @@ note "4 new calls with node $X down: all through node $Y ($(grep -c "Received co
 
 # the counters: the re-INVITE to the dead node timed out (failovers depend
 # on which worker learnt first that the node is down: only noted)
-if command -v kamcmd >/dev/null; then
-	kamcmd -s "unix:$(readlink -f "$RUN_DIR/kamailio.run")/kamailio_ctl" \
-		stats.get_statistics ims_medsec: >"$RUN_DIR/stats.out" 2>&1 ||
-		fail "kamcmd stats.get_statistics failed: $(cat "$RUN_DIR/stats.out")"
-	timeouts=$(sed -n 's/^ims_medsec:agw_timeouts = \([0-9]*\)$/\1/p' "$RUN_DIR/stats.out")
-	failovers=$(sed -n 's/^ims_medsec:agw_failovers = \([0-9]*\)$/\1/p' "$RUN_DIR/stats.out")
-	assert_ge "${timeouts:-0}" 1 "agw_timeouts counts the command that got no reply"
-	note "agw_timeouts $timeouts, agw_failovers ${failovers:-?}"
-fi
+e2ae_ctl
+timeouts=$(kam_stat agw_timeouts)
+assert_ge "${timeouts:-0}" 1 "agw_timeouts counts the command that got no reply"
+note "agw_timeouts $timeouts, agw_failovers $(kam_stat agw_failovers)"

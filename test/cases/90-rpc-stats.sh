@@ -22,24 +22,8 @@ set -euo pipefail
 setup_run
 e2ae_lab
 
-command -v kamcmd >/dev/null || fail "kamcmd not found"
-# the socket path is short through the real runtime directory
-CTL="unix:$(readlink -f "$RUN_DIR/kamailio.run")/kamailio_ctl"
+e2ae_ctl
 NODE_URI="udp:127.0.0.1:$RTPE_A_NG"
-
-# kam OUT CMD [ARG...]: kamcmd into OUT (a .out file in the run directory).
-kam() {
-	local out=$RUN_DIR/$1
-	shift
-	kamcmd -s "$CTL" "$@" >"$out" 2>&1 || fail "kamcmd $* failed: $(cat "$out")"
-}
-
-# stat NAME: the value of ims_medsec:NAME (read from the whole group: a
-# bare name is looked up in every module).
-stat() {
-	kamcmd -s "$CTL" stats.get_statistics ims_medsec: |
-		sed -n "s/^ims_medsec:$1 = \\([0-9]*\\)\$/\\1/p"
-}
 
 UE_PORT=$(alloc_ports 1)
 e2ae_register reg "$UE_PORT" ue
@@ -47,8 +31,8 @@ e2ae_register reg "$UE_PORT" ue
 kam regs.out ims_medsec.registrations
 assert_grep "$RUN_DIR/regs.out" "contact: 127\\.0\\.0\\.1:$UE_PORT\$" "registrations lists the UE's contact"
 assert_grep "$RUN_DIR/regs.out" 'protected: no$' "registrations: ealg=null is not protected signalling"
-assert_eq "$(stat registrations)" 1 "registrations gauge"
-assert_eq "$(stat registrations_mediasec)" 2 "mediasec indicated in the 401 and the 200"
+assert_eq "$(kam_stat registrations)" 1 "registrations gauge"
+assert_eq "$(kam_stat registrations_mediasec)" 2 "mediasec indicated in the 401 and the 200"
 
 # offer_file ID SUITE...: a UE offer with one crypto line per SUITE and
 # a=3ge2ae:requested; an answer from the core.
@@ -93,16 +77,16 @@ assert_grep "$RUN_DIR/c1.stats-up.out" 'ims_medsec:sessions = 1$' "sessions gaug
 
 kam stats.out stats.get_statistics ims_medsec:
 note "after c1: $(tr '\n' ' ' <"$RUN_DIR/stats.out")"
-assert_eq "$(stat e2ae_applied_orig)" 1 "e2ae_applied_orig"
-assert_eq "$(stat e2ae_applied_term)" 0 "e2ae_applied_term"
-assert_eq "$(stat suite_aes_cm_128_hmac_sha1_80)" 1 "suite _80 counted"
-assert_eq "$(stat suite_aes_cm_128_hmac_sha1_32)" 0 "suite _32 not counted (offered, not chosen)"
-assert_eq "$(stat registrations)" 1 "registrations gauge after the call"
-assert_ge "$(stat agw_requests)" 2 "agw_requests (offer, answer, delete)"
-assert_eq "$(stat agw_failures)" 0 "agw_failures"
-assert_eq "$(stat e2ae_refused)" 0 "e2ae_refused"
-assert_eq "$(stat e2ae_failed)" 0 "e2ae_failed"
-assert_eq "$(stat sessions)" 0 "sessions gauge after the BYE"
+assert_eq "$(kam_stat e2ae_applied_orig)" 1 "e2ae_applied_orig"
+assert_eq "$(kam_stat e2ae_applied_term)" 0 "e2ae_applied_term"
+assert_eq "$(kam_stat suite_aes_cm_128_hmac_sha1_80)" 1 "suite _80 counted"
+assert_eq "$(kam_stat suite_aes_cm_128_hmac_sha1_32)" 0 "suite _32 not counted (offered, not chosen)"
+assert_eq "$(kam_stat registrations)" 1 "registrations gauge after the call"
+assert_ge "$(kam_stat agw_requests)" 2 "agw_requests (offer, answer, delete)"
+assert_eq "$(kam_stat agw_failures)" 0 "agw_failures"
+assert_eq "$(kam_stat e2ae_refused)" 0 "e2ae_refused"
+assert_eq "$(kam_stat e2ae_failed)" 0 "e2ae_failed"
+assert_eq "$(kam_stat sessions)" 0 "sessions gauge after the BYE"
 
 kam nodes.out ims_medsec.nodes
 assert_grep "$RUN_DIR/nodes.out" "uri: ${NODE_URI//./\\.}\$" "nodes lists the node"
@@ -134,9 +118,9 @@ kill "$epid" 2>/dev/null || true
 wait "$epid" 2>/dev/null || true
 sipp_msg_to "$RUN_DIR/c2.ue.rx.msg" "$RUN_DIR/c2.ue.trace" received '^SIP/2\.0 503 '
 assert_no_grep "$RUN_DIR/rtpengine-a.log" "\\[$CID" "c2: the disabled node never saw the call"
-assert_eq "$(stat e2ae_failed)" 1 "e2ae_failed counts the 503"
-assert_eq "$(stat e2ae_failed_agw_unavailable)" 1 "e2ae_failed_agw_unavailable counts the 503"
-assert_eq "$(stat e2ae_failed_agw_error)" 0 "e2ae_failed_agw_error"
+assert_eq "$(kam_stat e2ae_failed)" 1 "e2ae_failed counts the 503"
+assert_eq "$(kam_stat e2ae_failed_agw_unavailable)" 1 "e2ae_failed_agw_unavailable counts the 503"
+assert_eq "$(kam_stat e2ae_failed_agw_error)" 0 "e2ae_failed_agw_error"
 
 kam enable.out ims_medsec.node_enable "$NODE_URI" 1
 kam nodes-on.out ims_medsec.nodes
@@ -145,6 +129,6 @@ assert_grep "$RUN_DIR/nodes-on.out" 'admin: enabled$' "nodes: enabled again"
 E2AE_ON_UP=''
 offer_file c3 AES_CM_128_HMAC_SHA1_80
 e2ae_call c3 orig "$RUN_DIR/c3.offer.sdp" "$RUN_DIR/c3.answer.sdp" 500
-assert_eq "$(stat e2ae_applied_orig)" 2 "service restored: the next call is e2ae"
+assert_eq "$(kam_stat e2ae_applied_orig)" 2 "service restored: the next call is e2ae"
 e2ae_no_calls_left "end of case"
 note "stats, registrations, sessions, nodes and node_enable checked through kamcmd"

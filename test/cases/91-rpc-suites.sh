@@ -28,27 +28,10 @@ set -euo pipefail
 setup_run
 e2ae_lab
 
-command -v kamcmd >/dev/null || fail "kamcmd not found"
-CTL="unix:$(readlink -f "$RUN_DIR/kamailio.run")/kamailio_ctl"
+e2ae_ctl
 NODE_URI="udp:127.0.0.1:$RTPE_A_NG"
 S80=AES_CM_128_HMAC_SHA1_80
 S32=AES_CM_128_HMAC_SHA1_32
-
-# kam OUT CMD [ARG...]: kamcmd into OUT (in the run directory).
-kam() {
-	local out=$RUN_DIR/$1
-	shift
-	kamcmd -s "$CTL" "$@" >"$out" 2>&1 || fail "kamcmd $* failed: $(cat "$out")"
-	if grep -q '^error:' "$out"; then
-		fail "kamcmd $*: $(cat "$out")"
-	fi
-}
-
-# stat NAME: the value of ims_medsec:NAME.
-stat() {
-	kamcmd -s "$CTL" stats.get_statistics ims_medsec: |
-		sed -n "s/^ims_medsec:$1 = \\([0-9]*\\)\$/\\1/p"
-}
 
 # assert_suites FILE LIST GEN WHAT: an ims_medsec.suites(_set) reply.
 assert_suites() {
@@ -97,8 +80,8 @@ assert_eq "$(sdp_crypto "$o.ue.rx.sdp" | awk '{ print $2 }' | tr '\n' ' ')" "$S3
 	"t32: the UE is offered the _32 line only"
 assert_grep "$o.ue.rx.sdp" '^a=3ge2ae:applied$' "t32: e2ae applied toward the UE"
 assert_no_grep "$o.core.rx.sdp" '^a=crypto' "t32: no crypto line toward the core"
-assert_eq "$(stat e2ae_applied_term)" 1 "t32: e2ae_applied_term"
-assert_eq "$(stat suite_aes_cm_128_hmac_sha1_32)" 1 "t32: the _32 suite counted"
+assert_eq "$(kam_stat e2ae_applied_term)" 1 "t32: e2ae_applied_term"
+assert_eq "$(kam_stat suite_aes_cm_128_hmac_sha1_32)" 1 "t32: the _32 suite counted"
 e2ae_no_calls_left t32
 
 # ue_offer FILE SUITE...: an e2ae offer of the UE with one line per SUITE.
@@ -126,11 +109,11 @@ assert_grep "$RUN_DIR/o80.rx.msg" '^Warning: 399 ims_medsec "no acceptable crypt
 	"o80: the 488's Warning"
 assert_grep "$RUN_DIR/kamailio.log" "offer refused \\(call $cid\\): no acceptable crypto line for e2ae: crypto suite not allowed" \
 	"o80: the P-CSCF logged why"
-assert_eq "$(stat e2ae_refused)" 1 "o80: e2ae_refused"
-assert_eq "$(stat e2ae_refused_no_acceptable_crypto)" 1 "o80: e2ae_refused_no_acceptable_crypto"
-assert_eq "$(stat e2ae_refused_policy)" 0 "o80: e2ae_refused_policy"
-assert_eq "$(stat e2ae_refused_malformed_sdp)" 0 "o80: e2ae_refused_malformed_sdp"
-assert_eq "$(stat e2ae_refused_answer)" 0 "o80: e2ae_refused_answer"
+assert_eq "$(kam_stat e2ae_refused)" 1 "o80: e2ae_refused"
+assert_eq "$(kam_stat e2ae_refused_no_acceptable_crypto)" 1 "o80: e2ae_refused_no_acceptable_crypto"
+assert_eq "$(kam_stat e2ae_refused_policy)" 0 "o80: e2ae_refused_policy"
+assert_eq "$(kam_stat e2ae_refused_malformed_sdp)" 0 "o80: e2ae_refused_malformed_sdp"
+assert_eq "$(kam_stat e2ae_refused_answer)" 0 "o80: e2ae_refused_answer"
 
 # --- set back: the same offer is e2ae again
 kam setback.out ims_medsec.suites_set "$S80,$S32"
@@ -139,8 +122,8 @@ ue_offer "$RUN_DIR/b80.offer.sdp" "$S80"
 e2ae_sdp_file "$RUN_DIR/b80.answer.sdp" core "m=audio $(alloc_ports 2) RTP/AVP 0" "a=rtpmap:0 PCMU/8000" "a=sendrecv"
 UE_EXPECT=(-key exp_proto RTP/SAVP -key exp_3ge2ae applied -key exp_crypto "$S80")
 e2ae_call b80 orig "$RUN_DIR/b80.offer.sdp" "$RUN_DIR/b80.answer.sdp" 500
-assert_eq "$(stat e2ae_applied_orig)" 1 "b80: e2ae applied with _80 again"
-assert_eq "$(stat e2ae_refused)" 1 "b80: nothing more refused"
+assert_eq "$(kam_stat e2ae_applied_orig)" 1 "b80: e2ae applied with _80 again"
+assert_eq "$(kam_stat e2ae_refused)" 1 "b80: nothing more refused"
 e2ae_no_calls_left b80
 
 # --- invalid lists: a fault with the reason, nothing changes
@@ -177,10 +160,10 @@ e2ae_sipp_wait u503.ue "$BG_PID" "u503: the UE must get an error reply"
 stop_pidfiles "$RUN_DIR/u503.core.bg.pid" sipp || true
 wait "$epid" 2>/dev/null || true
 sipp_msg_to "$RUN_DIR/u503.rx.msg" "$RUN_DIR/u503.ue.trace" received '^SIP/2\.0 503 '
-assert_eq "$(stat e2ae_failed)" 1 "u503: e2ae_failed"
-assert_eq "$(stat e2ae_failed_agw_unavailable)" 1 "u503: e2ae_failed_agw_unavailable"
-assert_eq "$(stat e2ae_failed_agw_error)" 0 "u503: e2ae_failed_agw_error"
-assert_eq "$(stat e2ae_refused)" 1 "u503: not a refusal"
+assert_eq "$(kam_stat e2ae_failed)" 1 "u503: e2ae_failed"
+assert_eq "$(kam_stat e2ae_failed_agw_unavailable)" 1 "u503: e2ae_failed_agw_unavailable"
+assert_eq "$(kam_stat e2ae_failed_agw_error)" 0 "u503: e2ae_failed_agw_error"
+assert_eq "$(kam_stat e2ae_refused)" 1 "u503: not a refusal"
 kam enable.out ims_medsec.node_enable "$NODE_URI" 1
 
 kam stats.out stats.get_statistics ims_medsec:

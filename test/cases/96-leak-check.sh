@@ -73,15 +73,7 @@ CALL_RATE=(-r "$RATE" -l $((2 * RATE)))
 # never reached the core, whose scenario then failed on the BYE.
 HOLD_MS=1000
 
-command -v kamcmd >/dev/null || fail "kamcmd not found"
-CTL="unix:$(readlink -f "$RUN_DIR/kamailio.run")/kamailio_ctl"
-
-# kam OUT CMD [ARG...]: kamcmd into OUT (a file in the run directory).
-kam() {
-	local out=$RUN_DIR/$1
-	shift
-	kamcmd -s "$CTL" "$@" >"$out" 2>&1 || fail "kamcmd $* failed: $(cat "$out")"
-}
+e2ae_ctl
 
 # shm_field NAME: a field of core.shmmem (used, real_used, free, fragments...).
 shm_field() {
@@ -101,12 +93,6 @@ tm_idle() {
 # allocates from it).
 pkg_used() {
 	awk '/^[[:space:]]*pid:/ { pid = $2 } /^[[:space:]]*used:/ { print pid, $2 }' "$1"
-}
-
-# stat NAME: ims_medsec:NAME.
-stat() {
-	kamcmd -s "$CTL" stats.get_statistics ims_medsec: |
-		sed -n "s/^ims_medsec:$1 = \\([0-9]*\\)\$/\\1/p"
 }
 
 # no_sessions: ims_medsec.sessions lists nothing.
@@ -206,10 +192,10 @@ up_reading() {
 	UP_USED='' UP_SESSIONS=''
 	if wait_until 10 sessions_at_least 2; then
 		UP_USED=$(shm_field used)
-		UP_SESSIONS=$(stat sessions)
+		UP_SESSIONS=$(kam_stat sessions)
 	fi
 }
-sessions_at_least() { [ "$(stat sessions)" -ge "$1" ] 2>/dev/null; }
+sessions_at_least() { [ "$(kam_stat sessions)" -ge "$1" ] 2>/dev/null; }
 
 # batch ID KIND COUNT: one batch of COUNT calls of KIND (orig, term, busy,
 # cancel, refused) with Call-IDs ID-<n>-<pid>@e2ae.test.
@@ -294,8 +280,8 @@ note "baseline: shm used $BASE, real_used $BASE_REAL"
 
 # ----- the measured run -----
 
-applied0=$(stat e2ae_applied_orig) term0=$(stat e2ae_applied_term)
-refused0=$(stat e2ae_refused)
+applied0=$(kam_stat e2ae_applied_orig) term0=$(kam_stat e2ae_applied_term)
+refused0=$(kam_stat e2ae_refused)
 t0=$EPOCHREALTIME
 UP_READING=1
 batch orig orig "$N"
@@ -307,16 +293,16 @@ batch refused refused "$F"
 CALLS=$((2 * N + 3 * F))
 note "$CALLS calls in $(( (${EPOCHREALTIME/./} - ${t0/./}) / 1000000 )) s"
 
-assert_eq "$(( $(stat e2ae_applied_orig) - applied0 ))" "$N" "the module counted $N originating e2ae calls"
-assert_eq "$(( $(stat e2ae_applied_term) - term0 ))" "$N" "the module counted $N terminating e2ae calls"
-assert_eq "$(( $(stat e2ae_refused) - refused0 ))" "$F" "the module counted $F refused offers"
+assert_eq "$(( $(kam_stat e2ae_applied_orig) - applied0 ))" "$N" "the module counted $N originating e2ae calls"
+assert_eq "$(( $(kam_stat e2ae_applied_term) - term0 ))" "$N" "the module counted $N terminating e2ae calls"
+assert_eq "$(( $(kam_stat e2ae_refused) - refused0 ))" "$F" "the module counted $F refused offers"
 
 # ----- nothing left -----
 
 if ! wait_until 30 no_sessions; then
 	fail "ims_medsec.sessions still lists calls 30 s after the run: $(grep -c 'callid:' "$RUN_DIR/sessions.out") ($(grep 'callid:' "$RUN_DIR/sessions.out" | head -n 5 | tr -s ' \n' ' '))"
 fi
-assert_eq "$(stat sessions)" 0 "the sessions gauge is back to 0"
+assert_eq "$(kam_stat sessions)" 0 "the sessions gauge is back to 0"
 e2ae_no_calls_left "after the run"
 wait_until 30 tm_idle || fail "tm still holds transactions 30 s after the run: $(tr '\n' ' ' <"$RUN_DIR/tm.stats.out")"
 

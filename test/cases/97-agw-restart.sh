@@ -42,8 +42,7 @@ set -euo pipefail
 setup_run
 e2ae_lab
 
-command -v kamcmd >/dev/null || fail "kamcmd not found"
-CTL="unix:$(readlink -f "$RUN_DIR/kamailio.run")/kamailio_ctl"
+e2ae_ctl
 SUITE=AES_CM_128_HMAC_SHA1_80
 KAM_PID=$(_read_pid "$KAM_PIDFILE") || fail "no Kamailio pid"
 
@@ -254,7 +253,7 @@ ng_holds "$RTPE_A_NG" "$bcid" || fail "B: rtpengine does not hold the call"
 release_ports a
 e2ae_probe up "$SUITE" "$RUN_DIR/ue1.key" "$RUN_DIR/gw1.key"
 hold_ports a "$UE_MPORT" $((UE_MPORT + 1)) "$CORE_MPORT" $((CORE_MPORT + 1))
-kam_failures0=$(kamcmd -s "$CTL" stats.get_statistics ims_medsec: | sed -n 's/^ims_medsec:agw_failures = //p')
+kam_failures0=$(kam_stat agw_failures)
 
 # ----- 2. rtpengine stops; B re-INVITEs during the outage -----
 stop_agw
@@ -302,7 +301,7 @@ assert_grep "$RUN_DIR/b.delete.lines" '^WARNING: ' "B: logged as a WARNING"
 note "NOTE: B: BYE after the restart: module logs: $(head -n 1 "$RUN_DIR/b.delete.lines")"
 module_sessions b.sessions.out
 assert_no_grep "$RUN_DIR/b.sessions.out" "callid: ${bcid//./\\.}\$" "B: the module forgot the call"
-kam_failures1=$(kamcmd -s "$CTL" stats.get_statistics ims_medsec: | sed -n 's/^ims_medsec:agw_failures = //p')
+kam_failures1=$(kam_stat agw_failures)
 assert_eq "$((kam_failures1 - kam_failures0))" 1 "B: agw_failures counts the failed re-offer only (the delete answered ok, with a warning)"
 
 # ----- 6. (b) A's re-INVITE -----
