@@ -150,9 +150,9 @@ bench_report() {
 		echo "| ng client throughput (pings/s) with 1 / 2 / 4 / 8 workers | $(awk '/^workers=/ { sub(/.*ops_per_s=/, ""); sub(/ .*/, ""); printf "%s%s", s, $0; s = " / " }' "$r" 2>/dev/null) | | |"
 		echo "| shared memory per e2ae registration (real Kamailio, $regs registrations, allocator overhead included) | $per_reg B | ≤ 512 B | $(met "$per_reg" '<=' 512) |"
 		awk '/^n=/ && $2 == "slots=4096" { sub(/^n=/, "", $1); printf "| registration lookup, %s registrations (default table, 4096 slots) | %s ns, %s instructions, chain %s | flat | |\n", $1, substr($5, 11), ir[$1], substr($7, 7) }
-			/^ir / && $3 == 4096 { ir[$2] = $4 }' "$RUN_DIR/regtable-ir.out" "$g" 2>/dev/null
+			/^ir / && $3 == 4096 { ir[$2] = $4 }' "$RUN_DIR/regtable-ir.out" "$g" 2>/dev/null || true
 		awk '/^n=/ && $2 == "slots=131072" { sub(/^n=/, "", $1); printf "| registration lookup, %s registrations (registration_table_size 131072) | %s ns, %s instructions, chain %s | flat | |\n", $1, substr($5, 11), ir[$1], substr($7, 7) }
-			/^ir / && $3 == 131072 { ir[$2] = $4 }' "$RUN_DIR/regtable-ir.out" "$g" 2>/dev/null
+			/^ir / && $3 == 131072 { ir[$2] = $4 }' "$RUN_DIR/regtable-ir.out" "$g" 2>/dev/null || true
 		echo
 		echo "Plot: \`$(basename "$png")\` (successful calls against offered rate for (a), (b) and (c))."
 		echo
@@ -163,7 +163,7 @@ bench_report() {
 		echo "| config | offered calls/s | calls | ok | success | duration | Kamailio CPU | rtpengine CPU | generator CPU | machine busy |"
 		echo "|---|---|---|---|---|---|---|---|---|---|"
 		awk '{ printf "| %s | %s | %s | %s | %.2f %% | %s s | %s | %s | %s | %s %% |\n", $1, $2, $3, $4, 100 * $4 / $3, $5, $6, $7, $8, $9 }' \
-			"$RUN_DIR/capacity.dat" 2>/dev/null
+			"$RUN_DIR/capacity.dat" 2>/dev/null || true
 		echo
 		echo "## Module profile (callgrind, $(kv "$m" calls) e2ae calls)"
 		echo
@@ -174,7 +174,7 @@ bench_report() {
 		echo
 		echo "| caller | callee | instructions per call |"
 		echo "|---|---|---|"
-		awk '$1 == "arc" { printf "| %s | %s | %s |\n", $2, $3, $4 }' "$m" 2>/dev/null
+		awk '$1 == "arc" { printf "| %s | %s | %s |\n", $2, $3, $4 }' "$m" 2>/dev/null || true
 		echo
 		closing_note "$ab" "$ac" "$share" "$rtt_ratio" "$per_reg"
 		echo

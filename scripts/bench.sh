@@ -30,7 +30,8 @@
 #   BENCH_CG_CALLS    calls under callgrind [100]
 #   BENCH_REGS        registrations made through Kamailio for the memory
 #                     figure [10000]
-#   BENCH_RESULTS     where the results go [bench/results]
+#   BENCH_RESULTS     where the results go [bench/results; the run
+#                     directory when only some parts run]
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +50,7 @@ BENCH_WORKERS=${BENCH_WORKERS:-4}
 BENCH_STOP_AFTER=${BENCH_STOP_AFTER:-2}
 BENCH_CG_CALLS=${BENCH_CG_CALLS:-100}
 BENCH_REGS=${BENCH_REGS:-10000}
+BENCH_RESULTS_GIVEN=${BENCH_RESULTS:-}
 BENCH_RESULTS=${BENCH_RESULTS:-$REPO_ROOT/bench/results}
 BENCH_BIN=$BUILD_DIR/bench
 # a step's calls may finish this long after its last call was offered
@@ -58,6 +60,11 @@ BENCH_GRACE_S=8
 BENCH_SHM_MB=1024
 
 sections=("$@")
+# A partial run (some parts named) keeps its results in its run directory,
+# so that it never replaces the last complete run's file.
+if [ ${#sections[@]} -gt 0 ] && [ "${1:-}" != report ] && [ -z "${BENCH_RESULTS_GIVEN:-}" ]; then
+	BENCH_PARTIAL=1
+fi
 [ ${#sections[@]} -gt 0 ] || sections=(capacity module ngrtt regtable)
 want() {
 	local s
@@ -579,6 +586,7 @@ if [ "${1:-}" = report ]; then
 fi
 
 setup_run
+[ -n "${BENCH_PARTIAL:-}" ] && BENCH_RESULTS=$RUN_DIR
 bench_deps
 [ -x "$BENCH_BIN/ng_load" ] && [ -x "$BENCH_BIN/ng_rtt" ] && [ -x "$BENCH_BIN/regtable" ] ||
 	fail "bench tools not built (make bench builds them)"
