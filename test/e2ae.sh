@@ -544,6 +544,17 @@ check_ue_answer() {
 	assert_no_grep "$1" '^a=(fingerprint|setup)' "$2: no DTLS toward the UE"
 }
 
+# check_core_offer FILE WHAT: the SDP the core received (an offer or an
+# answer): RTP/AVP on the gateway, no SDES, no e2ae indication, no other
+# keying.
+check_core_offer() {
+	assert_agw_sdp "$1" "$2"
+	assert_grep "$1" '^m=audio [0-9]+ RTP/AVP 0$' "$2: RTP/AVP"
+	assert_no_grep "$1" '^a=crypto' "$2: no crypto line toward the core"
+	assert_no_grep "$1" '^a=3ge2ae' "$2: no e2ae indication toward the core"
+	assert_no_grep "$1" '^a=(fingerprint|setup|key-mgmt)' "$2: no other keying toward the core"
+}
+
 # dir_of FILE: the SDP's direction attribute (or "none").
 dir_of() {
 	local d

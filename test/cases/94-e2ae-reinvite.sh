@@ -34,7 +34,6 @@ e2ae_register reg "$UE_PORT" ue
 
 SUITE=AES_CM_128_HMAC_SHA1_80
 
-
 # extract_step ID UE_TRACE CORE_TRACE CSEQ: for the INVITE with CSeq
 # "CSEQ INVITE": the 200 the UE received and the INVITE the core received
 # into ID.ue.rx.msg / ID.core.rx.msg and their SDPs ID.{ue,core}.rx.sdp
@@ -48,18 +47,6 @@ extract_step() {
 	msg_body "$o.ue.rx.msg" >"$o.ue.rx.sdp"
 	msg_body "$o.core.rx.msg" >"$o.core.rx.sdp"
 }
-
-
-# check_core_offer FILE WHAT: the SDP the core received: RTP/AVP on the
-# gateway, no SDES, no e2ae indication.
-check_core_offer() {
-	assert_agw_sdp "$1" "$2"
-	assert_grep "$1" '^m=audio [0-9]+ RTP/AVP 0$' "$2: RTP/AVP"
-	assert_no_grep "$1" '^a=crypto' "$2: no crypto line toward the core"
-	assert_no_grep "$1" '^a=3ge2ae' "$2: no e2ae indication toward the core"
-	assert_no_grep "$1" '^a=(fingerprint|setup|key-mgmt)' "$2: no other keying toward the core"
-}
-
 
 # ----- 1. hold and resume (with re-key) -----
 o=$RUN_DIR/ri

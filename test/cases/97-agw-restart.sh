@@ -142,15 +142,6 @@ extract_step() {
 	msg_body "$o.core.rx.msg" >"$o.core.rx.sdp"
 }
 
-# check_core_offer FILE WHAT: RTP/AVP on the gateway, no SDES, no e2ae.
-check_core_offer() {
-	assert_agw_sdp "$1" "$2"
-	assert_grep "$1" '^m=audio [0-9]+ RTP/AVP 0$' "$2: RTP/AVP"
-	assert_no_grep "$1" '^a=crypto' "$2: no crypto line toward the core"
-	assert_no_grep "$1" '^a=3ge2ae' "$2: no e2ae indication toward the core"
-	assert_no_grep "$1" '^a=(fingerprint|setup|key-mgmt)' "$2: no other keying toward the core"
-}
-
 # dead_probe ID TXKEY RXKEY: a short probe of call ID's addresses and keys
 # both ways; nothing must get through (exit 1, 0 received each way).
 dead_probe() {
