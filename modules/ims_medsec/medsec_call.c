@@ -477,7 +477,7 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 	medsec_e2ae_result_t res;
 	medsec_call_t call, old;
 	str body, agw_sdp, sdp1;
-	int ue_e2ae, r, known, initial, fork;
+	int ue_e2ae, r, known, initial, fork, stored;
 	uint32_t via = 0;
 
 	if(medsec_sip_ids(msg, &ids) < 0) {
@@ -592,10 +592,16 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 		medsec_sip_refuse(msg, 500, "Server Internal Error", res.reason, NULL);
 		return MEDSEC_ERR_INTERNAL;
 	}
-	if(call_store(&ids.callid, &call, known ? &old : NULL) < 0
-			|| set_body(msg, &body, _medsec_out2, res.len) < 0) {
+	stored = call_store(&ids.callid, &call, known ? &old : NULL);
+	if(stored < 0 || set_body(msg, &body, _medsec_out2, res.len) < 0) {
 		offer_release(&ids, &ng, call.node, known, fork);
 		return MEDSEC_ERR_MSG;
+	}
+	if(initial && !known && stored == 1) {
+		/* another INVITE of the call got there first, at the same time: a
+		 * parallel fork too (its branch was merged in) */
+		fork = 1;
+		medsec_stats_inc(MEDSEC_ST_FORKS);
 	}
 	if(call.st.mode == MEDSEC_MODE_E2AE) {
 		if(from_ue)

@@ -17,7 +17,7 @@ typedef struct medsec_ht_entry
 	unsigned int hash;
 	time_t expires;
 	str key; /* stored after the value */
-	/* value follows, aligned */
+			 /* value follows, aligned */
 } medsec_ht_entry_t;
 
 typedef struct medsec_ht_slot
@@ -137,7 +137,7 @@ int medsec_ht_merge(medsec_ht_t *ht, const str *key, const void *value, int ttl,
 		merge(ENTRY_VALUE(e), value, param);
 		e->expires = time(NULL) + ttl;
 		lock_set_release(ht->locks, idx);
-		return 0;
+		return 1;
 	} else {
 		e = *pe;
 	}

@@ -20,7 +20,8 @@ void medsec_ht_free(medsec_ht_t *ht);
 int medsec_ht_set(medsec_ht_t *ht, const str *key, const void *value, int ttl);
 /* Like medsec_ht_set, but an existing value is combined with the new one
  * by merge(stored, value, param) under the slot's lock (read-modify-write
- * of values that other processes may change meanwhile). */
+ * of values that other processes may change meanwhile).  Returns 1 when
+ * it merged into an existing entry, 0 when it inserted, -1 on error. */
 typedef void (*medsec_ht_merge_f)(void *stored, const void *value, void *param);
 int medsec_ht_merge(medsec_ht_t *ht, const str *key, const void *value, int ttl,
 		medsec_ht_merge_f merge, void *param);

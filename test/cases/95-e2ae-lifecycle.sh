@@ -252,7 +252,7 @@ CALLER_KEYS=(-key ruri "sip:ue@127.0.0.1:$UE_PORT" -key ruri2 "sip:ue2@127.0.0.1
 	-key user core -key offer_sdp "$o.offer.sdp")
 CALLEE_KEYS=(-key answer_sdp "$o.answer.sdp")
 PROBE_HOOK=fork_term_probe CALLEE_D=1500
-run_pair "$id" life_uac_fork_parallel.xml "$SCSCF_PORT" "$KAM_CORE_PORT" life_uas_early.xml "$UE_PORT"
+run_pair "$id" life_uac_fork_parallel.xml "$SCSCF_PORT" "$KAM_CORE_PORT" life_uas_fork_winner.xml "$UE_PORT"
 e2ae_sipp_wait "$id.loser" "$lpid" "$id: the cancelled contact"
 body_of "$o.ue2.inv" "$o.loser.trace" received '^INVITE '
 check_ue_offer "$o.ue.inv" "$id: the offer to contact 1"
