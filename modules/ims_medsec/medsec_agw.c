@@ -349,20 +349,25 @@ static int send_req(const char *cmd, const medsec_ids_t *ids, rng_benc *e,
 		return MEDSEC_ERR_AGW;
 	}
 	medsec_stats_inc(MEDSEC_ST_AGW_REQUESTS);
-	node_totals(&t0, &f0);
 	if(*node >= 0) {
 		r = rng_client_request(
 				_medsec_client, (unsigned int)*node, _medsec_req, e->len, rep);
+		/* the node got no usable answer (its own timeouts counter too) */
+		if(r == RNG_ERR_TIMEOUT || r == RNG_ERR_REFUSED || r == RNG_ERR_SOCKET)
+			medsec_stats_inc(MEDSEC_ST_AGW_TIMEOUTS);
 	} else {
+		/* a new call may try several nodes: read what the tries did from
+		 * the client's per-node counters */
+		node_totals(&t0, &f0);
 		apply_admin();
 		r = rng_client_request_new(_medsec_client, ids->callid.s,
 				(size_t)ids->callid.len, _medsec_req, e->len, rep, &picked);
 		if(r == RNG_OK)
 			*node = (int)picked;
+		node_totals(&t1, &f1);
+		medsec_stats_add(MEDSEC_ST_AGW_TIMEOUTS, (unsigned long)(t1 - t0));
+		medsec_stats_add(MEDSEC_ST_AGW_FAILOVERS, (unsigned long)(f1 - f0));
 	}
-	node_totals(&t1, &f1);
-	medsec_stats_add(MEDSEC_ST_AGW_TIMEOUTS, (unsigned long)(t1 - t0));
-	medsec_stats_add(MEDSEC_ST_AGW_FAILOVERS, (unsigned long)(f1 - f0));
 	if(r != RNG_OK) {
 		LM_ERR("%s for call %.*s failed: %s\n", cmd, ids->callid.len,
 				ids->callid.s, rng_strerror(r));

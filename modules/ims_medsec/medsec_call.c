@@ -605,10 +605,9 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 	}
 	if(call.st.mode == MEDSEC_MODE_E2AE) {
 		if(from_ue)
-			medsec_outcome_keys(
-					msg, &_medsec_sdp, sdp1.s, (size_t)sdp1.len, 1, 0);
+			medsec_outcome_keys(msg, &_medsec_sdp, sdp1.s, (size_t)sdp1.len, 1);
 		else
-			medsec_outcome_keys(msg, &_medsec_sdp, _medsec_out2, res.len, 0, 0);
+			medsec_outcome_keys(msg, &_medsec_sdp, _medsec_out2, res.len, 0);
 	}
 	LM_INFO("call %.*s: %s offer from the %s through gateway node %d%s\n",
 			ids.callid.len, ids.callid.s, medsec_call_mode_name(call.st.mode),
@@ -781,12 +780,12 @@ static int call_answer(sip_msg_t *msg)
 	if(set_body(msg, &body, _medsec_out2, agw_res.len) < 0)
 		return MEDSEC_ERR_MSG;
 	if(call.st.mode == MEDSEC_MODE_E2AE) {
+		medsec_outcome_suite(&call.st, res.suite);
 		if(ctx.from_ue)
-			medsec_outcome_keys(
-					msg, &_medsec_sdp, sdp1.s, (size_t)sdp1.len, 1, 1);
+			medsec_outcome_keys(msg, &_medsec_sdp, sdp1.s, (size_t)sdp1.len, 1);
 		else
 			medsec_outcome_keys(
-					msg, &_medsec_sdp, _medsec_out2, agw_res.len, 0, 1);
+					msg, &_medsec_sdp, _medsec_out2, agw_res.len, 0);
 	}
 	if(final2xx) {
 		call.confirmed = 1;

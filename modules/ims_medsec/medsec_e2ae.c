@@ -642,3 +642,15 @@ const char *medsec_e2ae_code_name(medsec_e2ae_code_t code)
 	}
 	return "unknown";
 }
+
+medsec_suite_t medsec_e2ae_line_suite(
+		const medsec_e2ae_state_t *st, const uint8_t *answered, int i)
+{
+	if(i < 0 || i >= st->nmedia || i >= MEDSEC_SDP_MAX_MEDIA || !st->m[i].e2ae)
+		return MEDSEC_SUITE_UNKNOWN;
+	if(st->offer_from_ue)
+		return st->m[i].noffered == 1
+					   ? (medsec_suite_t)st->m[i].offered[0].suite
+					   : MEDSEC_SUITE_UNKNOWN;
+	return answered ? (medsec_suite_t)answered[i] : MEDSEC_SUITE_UNKNOWN;
+}

@@ -129,6 +129,12 @@ const char *medsec_e2ae_code_name(medsec_e2ae_code_t code);
  * the core).  A body that does not parse becomes a session without media.
  * Returns the length written, or 0 when out is too small.
  */
+/* The suite media line i uses once answered: the one line an originating
+ * offer gave the AGW, or answered[i] (the UE's pick in a terminating
+ * answer, NULL when unknown); MEDSEC_SUITE_UNKNOWN when not e2ae. */
+medsec_suite_t medsec_e2ae_line_suite(
+		const medsec_e2ae_state_t *st, const uint8_t *answered, int i);
+
 size_t medsec_e2ae_reject_all(medsec_sdp_t *scratch,
 		const medsec_e2ae_state_t *st, const char *sdp, size_t len, char *out,
 		size_t cap);

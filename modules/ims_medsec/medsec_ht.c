@@ -17,7 +17,7 @@ typedef struct medsec_ht_entry
 	unsigned int hash;
 	time_t expires;
 	str key; /* stored after the value */
-			 /* value follows, aligned */
+	/* value follows, aligned */
 } medsec_ht_entry_t;
 
 typedef struct medsec_ht_slot

@@ -189,15 +189,29 @@ static void li_run(sip_msg_t *msg)
 	set_route_type(rtb);
 }
 
+void medsec_outcome_suite(
+		const medsec_e2ae_state_t *st, const uint8_t *answered)
+{
+	medsec_suite_t s;
+	int i;
+
+	for(i = 0; i < st->nmedia && i < MEDSEC_SDP_MAX_MEDIA; i++) {
+		s = medsec_e2ae_line_suite(st, answered, i);
+		if(s != MEDSEC_SUITE_UNKNOWN) {
+			_medsec_out.suite = medsec_suite_name(s);
+			return;
+		}
+	}
+}
+
 void medsec_outcome_keys(sip_msg_t *msg, medsec_sdp_t *sdp, const char *s,
-		size_t len, int ue_keys, int answer)
+		size_t len, int ue_keys)
 {
 	medsec_crypto_t c;
 	medsec_slice_t v;
 	int l;
 
-	if((!medsec_li_keys && !answer)
-			|| medsec_sdp_parse(s, len, sdp) != MEDSEC_SDP_OK)
+	if(!medsec_li_keys || medsec_sdp_parse(s, len, sdp) != MEDSEC_SDP_OK)
 		return;
 	for(l = 0; l < sdp->nlines; l++) {
 		const medsec_sdp_line_t *ln = &sdp->lines[l];
@@ -205,10 +219,6 @@ void medsec_outcome_keys(sip_msg_t *msg, medsec_sdp_t *sdp, const char *s,
 				|| !medsec_sdp_attr(ln, "crypto", &v)
 				|| medsec_crypto_parse(v.s, v.len, &c) != MEDSEC_CRYPTO_OK)
 			continue;
-		if(answer && _medsec_out.suite == NULL)
-			_medsec_out.suite = medsec_suite_name(c.suite);
-		if(!medsec_li_keys)
-			return;
 		_medsec_out.li_dir = ue_keys ? "ue" : "agw";
 		_medsec_out.li_media = ln->media;
 		_medsec_out.li_tag = c.tag;

@@ -11,6 +11,7 @@
 #include "core/str.h"
 #include "core/parser/msg_parser.h"
 
+#include "medsec_e2ae.h"
 #include "medsec_sdp.h"
 
 extern int medsec_li_keys;	   /* modparam li_keys */
@@ -30,14 +31,18 @@ void medsec_outcome_reason(const char *reason);
 /* End: the result from the return code (MEDSEC_* of medsec_agw.h). */
 void medsec_outcome_result(int code);
 
+/* After an e2ae answer: $medsec(suite) is the suite of the first e2ae
+ * media line (answered: the UE's picks of a terminating answer). */
+void medsec_outcome_suite(
+		const medsec_e2ae_state_t *st, const uint8_t *answered);
+
 /*
  * An SDP of an e2ae session with the SDES keys of one side: ue_keys 1 for
  * the keys the UE sends with (its SDP toward the AGW), 0 for the AGW's
- * toward the UE.  answer: the SDP is an answer (one crypto line per e2ae
- * media line: its first suite becomes $medsec(suite)).  With li_keys set,
- * the event route (or KEMI callback) runs once per crypto line.
+ * toward the UE.  With li_keys set, the event route (or KEMI callback)
+ * runs once per crypto line; otherwise nothing is done.
  */
 void medsec_outcome_keys(sip_msg_t *msg, medsec_sdp_t *scratch, const char *s,
-		size_t len, int ue_keys, int answer);
+		size_t len, int ue_keys);
 
 #endif

@@ -146,14 +146,6 @@ void medsec_stats_session(
 		return;
 	medsec_stats_inc(st->offer_from_ue ? MEDSEC_ST_APPLIED_ORIG
 									   : MEDSEC_ST_APPLIED_TERM);
-	for(i = 0; i < st->nmedia && i < MEDSEC_SDP_MAX_MEDIA; i++) {
-		if(!st->m[i].e2ae)
-			continue;
-		if(st->offer_from_ue) {
-			if(st->m[i].noffered == 1)
-				count_suite(st->m[i].offered[0].suite);
-		} else if(answered) {
-			count_suite(answered[i]);
-		}
-	}
+	for(i = 0; i < st->nmedia && i < MEDSEC_SDP_MAX_MEDIA; i++)
+		count_suite(medsec_e2ae_line_suite(st, answered, i));
 }
