@@ -13,6 +13,7 @@
 
 #include "medsec_agw.h"
 #include "medsec_call.h"
+#include "medsec_session.h"
 #include "medsec_policy_shm.h"
 #include "medsec_pv.h"
 #include "medsec_reg.h"
@@ -60,6 +61,8 @@ static param_export_t params[] = {
 		(void *)medsec_reg_add_socket},
 	{"require_protected_signalling", PARAM_INT, &medsec_require_protected},
 	{"reject_unregistered_e2ae", PARAM_INT, &medsec_reject_unregistered},
+	{"hairpin_plain_peer", PARAM_STRING | USE_FUNC_PARAM,
+		(void *)medsec_call_set_hairpin_peer},
 	{"li_keys", PARAM_INT, &medsec_li_keys},
 	{"li_callback", PARAM_STR, &medsec_li_callback},
 	{0, 0, 0}
@@ -111,11 +114,11 @@ static int mod_init(void)
 		return -1;
 	}
 	if(medsec_agw_init() < 0 || medsec_stats_init() < 0 || medsec_sip_init() < 0
-			|| medsec_reg_init() < 0 || medsec_call_init() < 0
+			|| medsec_reg_init() < 0 || medsec_session_init() < 0
 			|| medsec_li_init() < 0
 			|| medsec_policy_shm_init(&medsec_policy) < 0)
 		return -1;
-	if(register_timer(medsec_timer, 0, medsec_call_timer_interval()) < 0) {
+	if(register_timer(medsec_timer, 0, medsec_session_timer_interval()) < 0) {
 		LM_ERR("cannot register the expiry timer\n");
 		return -1;
 	}
@@ -124,7 +127,7 @@ static int mod_init(void)
 
 static void medsec_timer(unsigned int ticks, void *param)
 {
-	medsec_call_expire();
+	medsec_session_expire();
 	medsec_reg_expire();
 }
 
@@ -136,7 +139,7 @@ static int child_init(int rank)
 static void mod_destroy(void)
 {
 	medsec_agw_destroy();
-	medsec_call_destroy();
+	medsec_session_destroy();
 	medsec_reg_destroy();
 	medsec_policy_shm_destroy();
 }
@@ -160,7 +163,7 @@ static int ki_medsec_answer(sip_msg_t *msg)
 
 static int ki_medsec_delete(sip_msg_t *msg)
 {
-	return medsec_call_delete(msg);
+	return medsec_session_delete(msg);
 }
 
 static int ki_medsec_register(sip_msg_t *msg)

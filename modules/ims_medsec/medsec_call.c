@@ -1,5 +1,8 @@
 /*
- * ims_medsec: a call's media through the e2ae procedures and the AGW.
+ * ims_medsec: a call's offers and answers through the e2ae procedures and
+ * the AGW, one leg at a time (medsec_leg.h).  Each step: find the leg,
+ * transform (medsec_e2ae.c), anchor (medsec_agw.c), commit (the session
+ * table and the message body).
  */
 #include <string.h>
 #include <strings.h>
@@ -9,51 +12,16 @@
 #include "medsec_agw.h"
 #include "medsec_call.h"
 #include "medsec_e2ae.h"
-#include "medsec_ht.h"
 #include "medsec_policy_shm.h"
-#include "medsec_reg.h"
 #include "medsec_pv.h"
+#include "medsec_reg.h"
+#include "medsec_session.h"
 #include "medsec_sip.h"
 #include "medsec_stats.h"
 
 medsec_policy_t medsec_policy;
 int medsec_reject_unregistered = 0;
-int medsec_session_timeout = 7200;
-int medsec_session_table_size = 4096;
-
-/*
- * The early dialogs of a call.  Parallel forks of the initial INVITE (the
- * same Call-ID and From tag reaching this proxy in several transactions)
- * are told apart by the upstream Via branch, each with its own AGW branch
- * ("via-branch"); forks further downstream answer one INVITE with several
- * To tags, each an AGW branch of its own ("to-tag").
- */
-#define MEDSEC_MAX_BRANCHES 4
-#define MEDSEC_TAG_MAX 64
-
-typedef struct medsec_branch
-{
-	uint32_t via;	/* hash of the upstream Via branch; 0: a free slot */
-	uint8_t to_len; /* 0 until the early dialog answered */
-	char to_tag[MEDSEC_TAG_MAX];
-} medsec_branch_t;
-
-/* what a call keeps between its messages */
-typedef struct medsec_call
-{
-	int node;			  /* AGW node, -1 when the media is not anchored */
-	uint8_t answered;	  /* an answer went through (the call is counted) */
-	uint8_t confirmed;	  /* a 2xx answered the initial INVITE */
-	uint8_t late;		  /* INVITE without SDP: 1 the offer will be in a reply,
-				   * 2 it was, the answer comes in the PRACK or ACK */
-	uint8_t late_from_ue; /* that INVITE came from the UE side */
-	uint8_t late_ue_e2ae; /* and the UE it serves is e2ae */
-	uint64_t packets;	  /* RTP packets the AGW had seen at the last expiry */
-	medsec_branch_t br[MEDSEC_MAX_BRANCHES];
-	medsec_e2ae_state_t st;
-} medsec_call_t;
-
-static medsec_ht_t *_medsec_calls = NULL;
+int medsec_hairpin_refuse_plain = 0;
 
 /* per-process scratch: the SIP hot path does not allocate */
 static medsec_sdp_t _medsec_sdp;
@@ -84,6 +52,21 @@ int medsec_call_set_suites(modparam_t type, void *val)
 	return 0;
 }
 
+int medsec_call_set_hairpin_peer(modparam_t type, void *val)
+{
+	const char *s = (const char *)val;
+
+	if(strcasecmp(s, "plain") == 0)
+		medsec_hairpin_refuse_plain = 0;
+	else if(strcasecmp(s, "refuse") == 0)
+		medsec_hairpin_refuse_plain = 1;
+	else {
+		LM_ERR("hairpin_plain_peer '%s': \"plain\" or \"refuse\"\n", s);
+		return -1;
+	}
+	return 0;
+}
+
 int medsec_call_side(const str *side)
 {
 	if(side->len == 2 && strncasecmp(side->s, "ue", 2) == 0)
@@ -91,136 +74,6 @@ int medsec_call_side(const str *side)
 	if(side->len == 4 && strncasecmp(side->s, "core", 4) == 0)
 		return 0;
 	return -1;
-}
-
-int medsec_call_init(void)
-{
-	_medsec_calls = medsec_ht_new(
-			(unsigned int)medsec_session_table_size, sizeof(medsec_call_t));
-	return _medsec_calls ? 0 : -1;
-}
-
-void medsec_call_destroy(void)
-{
-	medsec_ht_free(_medsec_calls);
-	_medsec_calls = NULL;
-}
-
-/* medsec_ht_merge: an existing entry stays as it is */
-static void keep_stored(void *stored, const void *value, void *param)
-{
-}
-
-/* Calls that expire in one pass and are checked on their AGW node; more
- * are only forgotten (rtpengine's own timeouts end their media). */
-#define MEDSEC_EXPIRE_BATCH 32
-#define MEDSEC_CALLID_MAX 256
-
-typedef struct expired
-{
-	unsigned int n, lost;
-	struct
-	{
-		int len;
-		char callid[MEDSEC_CALLID_MAX];
-		medsec_call_t call;
-	} c[MEDSEC_EXPIRE_BATCH];
-} expired_t;
-
-static int expire_one(const str *key, const void *value, int ttl, void *p)
-{
-	const medsec_call_t *call = value;
-	expired_t *x = p;
-
-	if(call->node < 0)
-		return 0;
-	if(x->n == MEDSEC_EXPIRE_BATCH || key->len > MEDSEC_CALLID_MAX) {
-		x->lost++;
-		return 0;
-	}
-	x->c[x->n].len = key->len;
-	memcpy(x->c[x->n].callid, key->s, key->len);
-	x->c[x->n].call = *call;
-	x->n++;
-	return 0;
-}
-
-/*
- * A call without a SIP message for session_timeout seconds is checked on
- * its AGW node: when media moved since the last check (rtpengine's RTP
- * packet total grew), it is a long call and is kept for another period;
- * otherwise the dialog died without a BYE: its whole session is deleted on
- * the node (ng delete with the Call-ID alone) and the call forgotten.  The
- * ng requests are sent out of the table's locks.
- */
-void medsec_call_expire(void)
-{
-	static expired_t x; /* the timer process's own */
-	medsec_ids_t ids;
-	unsigned int n, i, kept = 0, deleted = 0;
-	uint64_t pkts;
-	str key;
-
-	if(_medsec_calls == NULL)
-		return;
-	x.n = x.lost = 0;
-	n = medsec_ht_expire_f(_medsec_calls, expire_one, &x);
-	if(n == 0)
-		return;
-	memset(&ids, 0, sizeof(ids));
-	for(i = 0; i < x.n; i++) {
-		medsec_call_t *call = &x.c[i].call;
-		key.s = x.c[i].callid;
-		key.len = x.c[i].len;
-		ids.callid = key;
-		if(medsec_agw_packets(&ids, call->node, &pkts) == MEDSEC_OK
-				&& pkts > call->packets) {
-			call->packets = pkts;
-			/* a message that re-created the call meanwhile wins */
-			medsec_ht_merge(_medsec_calls, &key, call, medsec_session_timeout,
-					keep_stored, NULL);
-			kept++;
-			continue;
-		}
-		medsec_agw_delete(&ids, call->node);
-		deleted++;
-	}
-	LM_INFO("%u calls without a message for %d s: %u kept (media flows), %u"
-			" deleted on the gateway, %u forgotten\n",
-			n, medsec_session_timeout, kept, deleted, n - kept - deleted);
-}
-
-int medsec_call_timer_interval(void)
-{
-	int s = medsec_session_timeout / 5;
-
-	return s < 1 ? 1 : s > 60 ? 60 : s;
-}
-
-unsigned int medsec_call_count(void)
-{
-	return _medsec_calls ? medsec_ht_count(_medsec_calls) : 0;
-}
-
-static void ctx_init(medsec_e2ae_ctx_t *ctx, int from_ue, int ue_e2ae)
-{
-	ctx->pol = &medsec_policy;
-	ctx->from_ue = from_ue;
-	ctx->ue_e2ae = ue_e2ae;
-	ctx->reject_unregistered = medsec_reject_unregistered;
-	ctx->sdp = &_medsec_sdp;
-}
-
-/* Replace the body when the new one differs. */
-static int set_body(sip_msg_t *msg, const str *body, const char *s, size_t len)
-{
-	str n;
-
-	if(len == (size_t)body->len && memcmp(body->s, s, len) == 0)
-		return 0;
-	n.s = (char *)s;
-	n.len = (int)len;
-	return medsec_sip_replace_body(msg, body, &n);
 }
 
 const char *medsec_call_mode_name(int mode)
@@ -238,25 +91,114 @@ const char *medsec_call_mode_name(int mode)
 	return "none";
 }
 
-typedef struct call_walk
+/* What one offer or answer works on. */
+typedef struct step
 {
-	medsec_call_walk_f f;
-	void *param;
-} call_walk_t;
+	sip_msg_t *msg;
+	medsec_ids_t ids;	/* the message's own */
+	medsec_ids_t ng;	/* oriented for rtpengine, the leg's AGW call name */
+	medsec_call_t call; /* what this process computes */
+	medsec_call_t base; /* what it read */
+	int known;			/* base holds a stored call */
+	int li;				/* the leg's index in call */
+	int new_leg;		/* this offer made the leg */
+	str body;			/* the message's SDP */
+	str sdp1;			/* what the AGW gets */
+	medsec_e2ae_ctx_t ctx;
+	medsec_e2ae_result_t res;
+} step_t;
 
-static int call_walk_one(const str *key, const void *value, int ttl, void *p)
+#define LEG(s) (&(s)->call.leg[(s)->li])
+
+/* Everything the module refuses or fails itself: SIP reply (requests
+ * only), Warning, counter, return code. */
+typedef enum fail
 {
-	const medsec_call_t *call = value;
-	call_walk_t *w = p;
+	F_IDS,		  /* no Call-ID, From tag or CSeq */
+	F_NO_SDP,	  /* an offer without SDP where one is needed */
+	F_NO_LEG,	  /* an in-dialog offer for a call or leg never seen */
+	F_FORKS,	  /* more legs than MEDSEC_MAX_LEGS */
+	F_PEER_PLAIN, /* hairpin_plain_peer "refuse" */
+	F_AGW_DOWN,	  /* no AGW node answered (or load limit) */
+	F_AGW_ERROR,  /* the AGW answered with an error */
+	F_AGW_CHECK,  /* the AGW's SDP failed a check (reason: the check's) */
+	F_STORE,	  /* the session could not be stored or the body replaced */
+	F_COUNT
+} fail_t;
 
-	return w->f(key, call->node, &call->st, ttl, w->param);
+enum
+{
+	C_NONE,
+	C_FAILED,
+	C_REFUSED
+};
+
+/* clang-format off */
+static const struct
+{
+	int status;
+	const char *phrase;
+	const char *warning;
+	int rc;
+	int counter;
+	const char *hdrs;
+} _fail[F_COUNT] = {
+	[F_IDS] = {400, "Bad Request", "no dialog identifiers",
+		MEDSEC_ERR_MSG, C_NONE, NULL},
+	[F_NO_SDP] = {400, "Bad Request", "no SDP offer",
+		MEDSEC_ERR_MSG, C_NONE, NULL},
+	[F_NO_LEG] = {481, "Call/Transaction Does Not Exist",
+		"no media session for this dialog", MEDSEC_ERR_NOCALL, C_NONE, NULL},
+	[F_FORKS] = {503, "Service Unavailable", "too many forked branches",
+		MEDSEC_ERR_AGW, C_NONE, NULL},
+	[F_PEER_PLAIN] = {488, "Not Acceptable Here",
+		"the called UE cannot receive e2ae media", MEDSEC_ERR_REFUSED,
+		C_REFUSED, NULL},
+	[F_AGW_DOWN] = {503, "Service Unavailable", "media gateway unavailable",
+		MEDSEC_ERR_AGW, C_FAILED, "Retry-After: 30\r\n"},
+	[F_AGW_ERROR] = {500, "Server Internal Error",
+		"media gateway refused the session", MEDSEC_ERR_INTERNAL, C_FAILED,
+		NULL},
+	[F_AGW_CHECK] = {500, "Server Internal Error", NULL,
+		MEDSEC_ERR_INTERNAL, C_FAILED, NULL},
+	[F_STORE] = {500, "Server Internal Error", "session state lost",
+		MEDSEC_ERR_MSG, C_NONE, NULL},
+};
+/* clang-format on */
+
+/* Fail a step: count, log once, reply to a request; the return code. */
+static int fail(step_t *s, fail_t f, const char *reason)
+{
+	const char *w = reason ? reason : _fail[f].warning;
+
+	if(_fail[f].counter == C_FAILED)
+		medsec_stats_failed(_fail[f].rc);
+	else if(_fail[f].counter == C_REFUSED)
+		medsec_stats_refused(MEDSEC_E2AE_POLICY);
+	medsec_outcome_reason(w);
+	LM_NOTICE("call %.*s: %d %s\n", s->ids.callid.len,
+			s->ids.callid.s ? s->ids.callid.s : "", _fail[f].status, w);
+	medsec_sip_refuse(
+			s->msg, _fail[f].status, _fail[f].phrase, w, _fail[f].hdrs);
+	return _fail[f].rc;
 }
 
-unsigned int medsec_call_walk(medsec_call_walk_f f, void *param)
+/* e2ae refused an offer or an answer: log, and reply to a request. */
+static int refused(step_t *s, const char *what)
 {
-	call_walk_t w = {f, param};
+	const medsec_e2ae_result_t *res = &s->res;
 
-	return _medsec_calls ? medsec_ht_walk(_medsec_calls, call_walk_one, &w) : 0;
+	LM_NOTICE("%s refused (call %.*s): %s%s%s\n", what, s->ids.callid.len,
+			s->ids.callid.s, res->reason, res->detail ? ": " : "",
+			res->detail ? res->detail : "");
+	medsec_stats_refused(res->code);
+	medsec_outcome_reason(res->reason);
+	medsec_sip_refuse(s->msg, res->status,
+			res->status == 488	 ? "Not Acceptable Here"
+			: res->status == 400 ? "Bad Request"
+								 : "Server Internal Error",
+			res->reason, NULL);
+	return MEDSEC_ERR_REFUSED;
 }
 
 static int mode_code(int mode)
@@ -266,137 +208,48 @@ static int mode_code(int mode)
 									 : MEDSEC_PLAIN;
 }
 
-/* e2ae refused an offer or an answer: log, and reply to a request. */
-static int refused(sip_msg_t *msg, const medsec_ids_t *ids, const char *what,
-		const medsec_e2ae_result_t *res)
+/* Replace the body when the new one differs. */
+static int set_body(sip_msg_t *msg, const str *body, const char *s, size_t len)
 {
-	LM_NOTICE("%s refused (call %.*s): %s%s%s\n", what, ids->callid.len,
-			ids->callid.s, res->reason, res->detail ? ": " : "",
-			res->detail ? res->detail : "");
-	medsec_stats_refused(res->code);
-	medsec_outcome_reason(res->reason);
-	medsec_sip_refuse(msg, res->status,
-			res->status == 488	 ? "Not Acceptable Here"
-			: res->status == 400 ? "Bad Request"
-								 : "Server Internal Error",
-			res->reason, NULL);
-	return MEDSEC_ERR_REFUSED;
+	str n;
+
+	if(len == (size_t)body->len && memcmp(body->s, s, len) == 0)
+		return 0;
+	n.s = (char *)s;
+	n.len = (int)len;
+	return medsec_sip_replace_body(msg, body, &n);
 }
 
-static uint32_t branch_hash(const str *b)
+static void ctx_init(medsec_e2ae_ctx_t *ctx, int from_ue, int ue_e2ae)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	int i;
-
-	for(i = 0; i < b->len; i++)
-		h = (h ^ (unsigned char)b->s[i]) * 16777619u;
-	return h ? h : 1;
+	ctx->pol = &medsec_policy;
+	ctx->from_ue = from_ue;
+	ctx->ue_e2ae = ue_e2ae;
+	ctx->reject_unregistered = medsec_reject_unregistered;
+	ctx->sdp = &_medsec_sdp;
 }
 
-/* The slot of the branch with this Via and To tag (to NULL: any), or -1. */
-static int branch_find(const medsec_call_t *call, uint32_t via, const str *to)
+/* The message's identifiers and the stored call (or an empty one). */
+static int step_begin(step_t *s, sip_msg_t *msg)
 {
-	int i;
-
-	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++) {
-		if(call->br[i].via != via)
-			continue;
-		if(to == NULL
-				|| (call->br[i].to_len == to->len
-						&& memcmp(call->br[i].to_tag, to->s, to->len) == 0))
-			return i;
-	}
-	return -1;
+	memset(&s->ids, 0, sizeof(s->ids));
+	s->msg = msg;
+	s->li = -1;
+	s->new_leg = 0;
+	if(medsec_sip_ids(msg, &s->ids) < 0)
+		return -1;
+	s->known = medsec_session_get(&s->ids.callid, &s->base, 0) == 0;
+	if(s->known)
+		s->call = s->base;
+	else
+		medsec_call_clear(&s->call);
+	return 0;
 }
 
-static int branch_same(const medsec_branch_t *a, const medsec_branch_t *b)
+static int is_initial(const step_t *s)
 {
-	return a->via == b->via && a->to_len == b->to_len
-		   && memcmp(a->to_tag, b->to_tag, a->to_len) == 0;
-}
-
-static int branch_in(const medsec_branch_t *set, const medsec_branch_t *b)
-{
-	int i;
-
-	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++)
-		if(set[i].via != 0 && branch_same(&set[i], b))
-			return i;
-	return -1;
-}
-
-/*
- * Several processes handle one call's messages at once (the 183s of two
- * forks, say).  A process stores what it computed from the value it read
- * (base, NULL when it found none): its own branch changes (added, removed,
- * answered) are applied to the branches stored meanwhile; the rest is its.
- */
-static void call_merge(void *stored, const void *value, void *param)
-{
-	medsec_call_t *s = stored;
-	const medsec_call_t *m = value, *b = param;
-	medsec_branch_t br[MEDSEC_MAX_BRANCHES];
-	int i, j, confirmed = s->confirmed;
-
-	memcpy(br, s->br, sizeof(br));
-	for(i = 0; b && i < MEDSEC_MAX_BRANCHES; i++)
-		if(b->br[i].via != 0 && branch_in(m->br, &b->br[i]) < 0
-				&& (j = branch_in(br, &b->br[i])) >= 0)
-			memset(&br[j], 0, sizeof(br[j]));
-	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++) {
-		if(m->br[i].via == 0 || (b && branch_in(b->br, &m->br[i]) >= 0)
-				|| branch_in(br, &m->br[i]) >= 0)
-			continue;
-		for(j = 0; j < MEDSEC_MAX_BRANCHES && br[j].via != 0; j++)
-			;
-		if(j < MEDSEC_MAX_BRANCHES)
-			br[j] = m->br[i];
-	}
-	*s = *m;
-	memcpy(s->br, br, sizeof(br));
-	s->confirmed |= confirmed;
-}
-
-/* Store a call computed from base (what this process read, or NULL). */
-static int call_store(
-		const str *callid, medsec_call_t *call, const medsec_call_t *base)
-{
-	return medsec_ht_merge(_medsec_calls, callid, call, medsec_session_timeout,
-			call_merge, (void *)base);
-}
-
-/* Take a free slot for a branch; -1 when none is left. */
-static int branch_add(medsec_call_t *call, uint32_t via)
-{
-	int i;
-
-	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++) {
-		if(call->br[i].via == 0) {
-			call->br[i].via = via;
-			call->br[i].to_len = 0;
-			return i;
-		}
-	}
-	return -1;
-}
-
-static void branch_set_tag(medsec_branch_t *br, const str *to)
-{
-	/* a longer tag is not kept: that branch then goes with the call */
-	if(to->len <= 0 || to->len > MEDSEC_TAG_MAX)
-		return;
-	memcpy(br->to_tag, to->s, to->len);
-	br->to_len = (uint8_t)to->len;
-}
-
-/* The identifiers of the whole call for ng: its From tag only. */
-static medsec_ids_t whole_call(const medsec_ids_t *ids)
-{
-	medsec_ids_t w = *ids;
-
-	w.to_tag.len = 0;
-	w.via_branch.len = 0;
-	return w;
+	return s->msg->first_line.type == SIP_REQUEST
+		   && s->msg->REQ_METHOD == METHOD_INVITE && s->ids.to_tag.len == 0;
 }
 
 /*
@@ -404,403 +257,469 @@ static medsec_ids_t whole_call(const medsec_ids_t *ids)
  * An offer in a reply (late offer) and an answer in a request (ACK, PRACK)
  * come from the callee's side of the dialog, so the tags swap.  The
  * upstream Via branch goes along for the initial INVITE only (it separates
- * parallel forks; in-dialog messages are found by their tags).
+ * parallel forks; in-dialog messages are found by their tags).  The
+ * Call-ID is the leg's AGW call name.
  */
-static medsec_ids_t ng_ids(
-		sip_msg_t *msg, const medsec_ids_t *ids, int offer, int initial)
+static void ng_ids(step_t *s, int offer, int initial)
 {
-	medsec_ids_t n = *ids;
-	int swap = offer ? msg->first_line.type == SIP_REPLY
-					 : msg->first_line.type == SIP_REQUEST;
+	int swap = offer ? s->msg->first_line.type == SIP_REPLY
+					 : s->msg->first_line.type == SIP_REQUEST;
 
+	s->ng = s->ids;
 	if(swap) {
-		n.from_tag = ids->to_tag;
-		n.to_tag = ids->from_tag;
+		s->ng.from_tag = s->ids.to_tag;
+		s->ng.to_tag = s->ids.from_tag;
 	}
 	if(!initial)
-		n.via_branch.len = 0;
-	return n;
+		s->ng.via_branch.len = 0;
+	medsec_session_ng_name(&s->ng, LEG(s));
+}
+
+/* The leg an offer in a request is for: an initial INVITE makes it (a
+ * new passage, a parallel fork) when it is new; anything else must find
+ * it.  0, or the failure. */
+static int offer_leg(step_t *s, int from_ue)
+{
+	int role = from_ue ? MEDSEC_ROLE_ORIG : MEDSEC_ROLE_TERM, other;
+	uint32_t via;
+
+	if(!is_initial(s)) {
+		if(!s->known
+				|| (s->li = medsec_session_leg(
+							s->msg, &s->ids, &s->call, from_ue))
+						   < 0)
+			return F_NO_LEG;
+		return 0;
+	}
+	if(s->call.caller == 0)
+		s->call.caller =
+				medsec_leg_hash(s->ids.from_tag.s, s->ids.from_tag.len);
+	via = medsec_leg_hash(s->ids.via_branch.s, s->ids.via_branch.len);
+	if((s->li = medsec_leg_find(&s->call, role, via)) >= 0)
+		return 0;
+	other = medsec_leg_find(&s->call, role, 0) >= 0;
+	if((s->li = medsec_leg_add(&s->call, role, via)) < 0) {
+		LM_NOTICE("call %.*s: more than %d legs\n", s->ids.callid.len,
+				s->ids.callid.s, MEDSEC_MAX_LEGS);
+		return F_FORKS;
+	}
+	s->new_leg = 1;
+	if(other)
+		medsec_stats_inc(MEDSEC_ST_FORKS);
+	else if(medsec_leg_roles(&s->call) != (1U << role))
+		medsec_stats_inc(MEDSEC_ST_HAIRPIN);
+	return 0;
+}
+
+/* Whether the UE this offer's leg serves is e2ae-registered. */
+static int offer_ue_e2ae(step_t *s, int from_ue)
+{
+	const medsec_leg_t *l = LEG(s);
+
+	if(s->msg->first_line.type == SIP_REQUEST)
+		return from_ue ? medsec_reg_contact_is_e2ae(s->msg)
+					   : medsec_reg_uri_is_e2ae(GET_RURI(s->msg));
+	if(l->late) /* the UE is the one the INVITE went to */
+		return l->late_ue_e2ae;
+	return l->st.mode == MEDSEC_MODE_E2AE;
+}
+
+/* hairpin_plain_peer "refuse": the callee's leg of a hairpin whose
+ * caller is e2ae must be e2ae too. */
+static int peer_refused(const step_t *s)
+{
+	int o = medsec_leg_find(&s->call, MEDSEC_ROLE_ORIG, 0);
+
+	return medsec_hairpin_refuse_plain && s->new_leg
+		   && LEG(s)->role == MEDSEC_ROLE_TERM && o >= 0
+		   && s->call.leg[o].st.mode == MEDSEC_MODE_E2AE
+		   && LEG(s)->st.mode != MEDSEC_MODE_E2AE;
+}
+
+/* Transform: the e2ae offer procedure on the body (into _medsec_out1). */
+static int offer_transform(step_t *s, int from_ue)
+{
+	medsec_leg_t *l = LEG(s);
+	int r;
+
+	/* a suite list set by RPC applies from this offer on */
+	medsec_policy_shm_sync(&medsec_policy);
+	ctx_init(&s->ctx, from_ue, offer_ue_e2ae(s, from_ue));
+	r = medsec_e2ae_offer(&s->ctx, s->body.s, (size_t)s->body.len, &l->st,
+			_medsec_out1, sizeof(_medsec_out1), &s->res);
+	dirty(&_medsec_dirty1, r, s->res.len, sizeof(_medsec_out1));
+	if(r != 0)
+		return refused(s, "offer");
+	if(peer_refused(s))
+		return fail(s, F_PEER_PLAIN, NULL);
+	s->sdp1.s = _medsec_out1;
+	s->sdp1.len = (int)s->res.len;
+	return 0;
+}
+
+/* End-to-end media: the body passes (indications removed), not anchored. */
+static int offer_untouched(step_t *s)
+{
+	medsec_leg_t *l = LEG(s);
+
+	if(l->node >= 0) { /* the leg was anchored: it no longer is */
+		medsec_session_leg_release(&s->ids, &s->call, s->li);
+		l->node = -1;
+	}
+	if(medsec_session_store(&s->ids.callid, &s->call, s->known ? &s->base : 0)
+					< 0
+			|| set_body(s->msg, &s->body, s->sdp1.s, s->sdp1.len) < 0)
+		return fail(s, F_STORE, NULL);
+	if(s->new_leg)
+		medsec_stats_e2e(&l->st);
+	LM_INFO("call %.*s: %s media passed untouched (%s leg)\n",
+			s->ids.callid.len, s->ids.callid.s,
+			medsec_call_mode_name(l->st.mode), medsec_role_name(l->role));
+	return MEDSEC_E2E;
+}
+
+/* What a failed offer made on the AGW goes: a new leg's session or
+ * branch; a re-offer leaves the call as it was. */
+static void offer_release(step_t *s)
+{
+	if(s->new_leg && LEG(s)->node >= 0)
+		medsec_session_leg_release(&s->ids, &s->call, s->li);
+}
+
+/* Anchor: the AGW gets sdp1; its SDP toward the answerer, checked, goes
+ * to _medsec_out2. */
+static int offer_anchor(step_t *s)
+{
+	medsec_leg_t *l = LEG(s);
+	str agw;
+	int r, sib = medsec_leg_sibling(&s->call, s->li);
+
+	if(l->node < 0 && sib >= 0) /* a parallel fork joins its AGW call */
+		l->node = s->call.leg[sib].node;
+	r = medsec_agw_sdp("offer", &s->ng, &s->sdp1, s->res.transport,
+			s->res.sdes_no, &l->node, &agw);
+	if(r != MEDSEC_OK) {
+		/* a node that answered may hold a half-made session */
+		offer_release(s);
+		return fail(s, r == MEDSEC_ERR_AGW ? F_AGW_DOWN : F_AGW_ERROR, NULL);
+	}
+	r = medsec_e2ae_offer_reply(&s->ctx, &l->st, agw.s, (size_t)agw.len,
+			_medsec_out2, sizeof(_medsec_out2), &s->res);
+	dirty(&_medsec_dirty2, r, s->res.len, sizeof(_medsec_out2));
+	if(r != 0) {
+		LM_ERR("gateway offer for call %.*s failed a check: %s\n",
+				s->ids.callid.len, s->ids.callid.s, s->res.reason);
+		offer_release(s);
+		return fail(s, F_AGW_CHECK, s->res.reason);
+	}
+	return 0;
+}
+
+/* Commit: the session, then the body; LI keys; the outcome. */
+static int offer_commit(step_t *s, int from_ue)
+{
+	medsec_leg_t *l = LEG(s);
+	int stored;
+
+	stored = medsec_session_store(
+			&s->ids.callid, &s->call, s->known ? &s->base : NULL);
+	if(stored < 0 || set_body(s->msg, &s->body, _medsec_out2, s->res.len) < 0) {
+		offer_release(s);
+		return fail(s, F_STORE, NULL);
+	}
+	if(s->new_leg && !s->known && stored == 1) {
+		/* another INVITE of the call got there first, at the same time:
+		 * a parallel fork too (its leg was merged in) */
+		medsec_stats_inc(MEDSEC_ST_FORKS);
+	}
+	if(l->st.mode == MEDSEC_MODE_E2AE) {
+		if(from_ue)
+			medsec_outcome_keys(
+					s->msg, &_medsec_sdp, s->sdp1.s, (size_t)s->sdp1.len, 1);
+		else
+			medsec_outcome_keys(
+					s->msg, &_medsec_sdp, _medsec_out2, s->res.len, 0);
+	}
+	LM_INFO("call %.*s: %s offer from the %s through gateway node %d%s (%s"
+			" leg)\n",
+			s->ids.callid.len, s->ids.callid.s,
+			medsec_call_mode_name(l->st.mode), from_ue ? "UE" : "core", l->node,
+			medsec_leg_sibling(&s->call, s->li) >= 0 ? " (forked branch)" : "",
+			medsec_role_name(l->role));
+	return mode_code(l->st.mode);
+}
+
+/* An offer for the leg s->li with s->body: transform, anchor, commit. */
+static int offer_steps(step_t *s, int from_ue)
+{
+	medsec_leg_t *l = LEG(s);
+	int r;
+
+	if((r = offer_transform(s, from_ue)) != 0)
+		return r;
+	/* an offer in a reply waits for its answer in the PRACK or the ACK; a
+	 * later reply with SDP repeats it (RFC 3261 13.2.1) */
+	l->late = s->msg->first_line.type == SIP_REPLY && l->late ? 2 : 0;
+	if(!s->res.use_agw)
+		return offer_untouched(s);
+	ng_ids(s, 1, is_initial(s));
+	if((r = offer_anchor(s)) != 0)
+		return r;
+	return offer_commit(s, from_ue);
 }
 
 /* An INVITE without SDP: the offer will come in its 18x/2xx reply (from
  * the other side) and the answer in the PRACK or the ACK. */
-static int late_offer(sip_msg_t *msg, const medsec_ids_t *ids, int from_ue,
-		const medsec_call_t *old)
+static int late_offer(step_t *s, int from_ue)
 {
-	medsec_call_t call;
+	medsec_leg_t *l = LEG(s);
 
-	if(old) {
-		call = *old;
-	} else {
-		memset(&call, 0, sizeof(call));
-		call.node = -1;
-	}
-	if(ids->to_tag.len == 0
-			&& branch_find(&call, branch_hash(&ids->via_branch), NULL) < 0)
-		branch_add(&call, branch_hash(&ids->via_branch));
-	call.late = 1;
-	call.late_from_ue = (uint8_t)from_ue;
-	if(old && ids->to_tag.len > 0)
-		call.late_ue_e2ae = old->st.mode == MEDSEC_MODE_E2AE;
+	l->late = 1;
+	l->late_from_ue = (uint8_t)from_ue;
+	if(s->new_leg)
+		l->late_ue_e2ae = from_ue ? medsec_reg_contact_is_e2ae(s->msg)
+								  : medsec_reg_uri_is_e2ae(GET_RURI(s->msg));
 	else
-		call.late_ue_e2ae = from_ue ? medsec_reg_contact_is_e2ae(msg)
-									: medsec_reg_uri_is_e2ae(GET_RURI(msg));
-	if(call_store(&ids->callid, &call, old) < 0)
-		return MEDSEC_ERR_MSG;
-	LM_INFO("call %.*s: INVITE without SDP from the %s: the offer comes in"
-			" the reply\n",
-			ids->callid.len, ids->callid.s, from_ue ? "UE" : "core");
+		l->late_ue_e2ae = l->st.mode == MEDSEC_MODE_E2AE;
+	if(medsec_session_store(&s->ids.callid, &s->call, s->known ? &s->base : 0)
+			< 0)
+		return fail(s, F_STORE, NULL);
+	LM_INFO("call %.*s: INVITE without SDP from the %s (%s leg): the offer"
+			" comes in the reply\n",
+			s->ids.callid.len, s->ids.callid.s, from_ue ? "UE" : "core",
+			medsec_role_name(l->role));
 	return MEDSEC_LATE;
-}
-
-/* Release what a failed offer made on the AGW: the whole call when it is
- * new, the branch when it is a parallel fork. */
-static void offer_release(const medsec_ids_t *ids, const medsec_ids_t *ng,
-		int node, int known, int fork)
-{
-	medsec_ids_t w;
-
-	if(node < 0 || (known && !fork))
-		return;
-	if(fork) {
-		medsec_agw_delete(ng, node);
-	} else {
-		w = whole_call(ids);
-		medsec_agw_delete(&w, node);
-	}
 }
 
 static int call_offer(sip_msg_t *msg, int from_ue)
 {
-	medsec_ids_t ids, ng, w;
-	medsec_e2ae_ctx_t ctx;
-	medsec_e2ae_result_t res;
-	medsec_call_t call, old;
-	str body, agw_sdp, sdp1;
-	int ue_e2ae, r, known, initial, fork, stored;
-	uint32_t via = 0;
+	step_t s;
+	int f;
 
-	if(medsec_sip_ids(msg, &ids) < 0) {
-		medsec_sip_refuse(
-				msg, 400, "Bad Request", "no dialog identifiers", NULL);
-		return MEDSEC_ERR_MSG;
+	if(step_begin(&s, msg) < 0)
+		return fail(&s, F_IDS, NULL);
+	if((f = offer_leg(&s, from_ue)) != 0)
+		return fail(&s, f, NULL);
+	if(medsec_sip_sdp(msg, &s.body) < 0) {
+		if(msg->REQ_METHOD == METHOD_INVITE)
+			return late_offer(&s, from_ue);
+		return fail(&s, F_NO_SDP, NULL);
 	}
-	known = medsec_ht_get(_medsec_calls, &ids.callid, &old, 0) == 0;
-	if(medsec_sip_sdp(msg, &body) < 0) {
-		if(msg->first_line.type == SIP_REQUEST
-				&& msg->REQ_METHOD == METHOD_INVITE)
-			return late_offer(msg, &ids, from_ue, known ? &old : NULL);
-		medsec_sip_refuse(msg, 400, "Bad Request", "no SDP offer", NULL);
-		return MEDSEC_ERR_MSG;
-	}
-	initial = msg->first_line.type == SIP_REQUEST && ids.to_tag.len == 0;
-	if(initial)
-		via = branch_hash(&ids.via_branch);
-	/* a parallel fork: the same call in another INVITE transaction */
-	fork = initial && known && branch_find(&old, via, NULL) < 0;
-	if(msg->first_line.type == SIP_REQUEST)
-		ue_e2ae = from_ue ? medsec_reg_contact_is_e2ae(msg)
-						  : medsec_reg_uri_is_e2ae(GET_RURI(msg));
-	else if(known && old.late) /* the UE is the one the INVITE went to */
-		ue_e2ae = old.late_ue_e2ae;
-	else
-		ue_e2ae = known && old.st.mode == MEDSEC_MODE_E2AE;
-	/* a suite list set by RPC applies from this offer on */
-	medsec_policy_shm_sync(&medsec_policy);
-	ctx_init(&ctx, from_ue, ue_e2ae);
-
-	if(known) {
-		call = old;
-	} else {
-		memset(&call, 0, sizeof(call));
-		call.node = -1;
-	}
-	r = medsec_e2ae_offer(&ctx, body.s, (size_t)body.len, &call.st,
-			_medsec_out1, sizeof(_medsec_out1), &res);
-	dirty(&_medsec_dirty1, r, res.len, sizeof(_medsec_out1));
-	if(r != 0)
-		return refused(msg, &ids, "offer", &res);
-	if(fork
-			&& (call.st.mode != old.st.mode
-					|| call.st.offer_from_ue != old.st.offer_from_ue)) {
-		/* one state serves every branch of a call */
-		res.code = MEDSEC_E2AE_POLICY;
-		res.reason = "forked branches differ in media security";
-		res.detail = NULL;
-		res.status = 488;
-		return refused(msg, &ids, "offer", &res);
-	}
-	if(initial && branch_find(&call, via, NULL) < 0) {
-		if(branch_add(&call, via) < 0) {
-			LM_NOTICE("call %.*s: more than %d forked branches\n",
-					ids.callid.len, ids.callid.s, MEDSEC_MAX_BRANCHES);
-			medsec_outcome_reason("too many forked branches");
-			medsec_sip_refuse(msg, 503, "Service Unavailable",
-					"too many forked branches", NULL);
-			return MEDSEC_ERR_AGW;
-		}
-		if(fork)
-			medsec_stats_inc(MEDSEC_ST_FORKS);
-	}
-	/* an offer in a reply waits for its answer in the PRACK or the ACK; a
-	 * later reply with SDP repeats it (RFC 3261 13.2.1) */
-	call.late = msg->first_line.type == SIP_REPLY && known && old.late ? 2 : 0;
-	ng = ng_ids(msg, &ids, 1, initial);
-	if(!res.use_agw) {
-		if(call.node >= 0) { /* the call was anchored: it no longer is */
-			w = whole_call(&ids);
-			medsec_agw_delete(&w, call.node);
-		}
-		call.node = -1;
-		if(call_store(&ids.callid, &call, known ? &old : NULL) < 0
-				|| set_body(msg, &body, _medsec_out1, res.len) < 0)
-			return MEDSEC_ERR_MSG;
-		if(!known)
-			medsec_stats_e2e(&call.st);
-		LM_INFO("call %.*s: %s media passed untouched\n", ids.callid.len,
-				ids.callid.s, medsec_call_mode_name(call.st.mode));
-		return MEDSEC_E2E;
-	}
-	sdp1.s = _medsec_out1;
-	sdp1.len = (int)res.len;
-	r = medsec_agw_sdp("offer", &ng, &sdp1, res.transport, res.sdes_no,
-			&call.node, &agw_sdp);
-	if(r != MEDSEC_OK) {
-		medsec_stats_failed(r);
-		/* a node that answered may hold a half-made session: release it */
-		offer_release(&ids, &ng, call.node, known, fork);
-		if(r == MEDSEC_ERR_AGW) {
-			medsec_outcome_reason("media gateway unavailable");
-			medsec_sip_refuse(msg, 503, "Service Unavailable",
-					"media gateway unavailable", "Retry-After: 30\r\n");
-		} else {
-			medsec_outcome_reason("media gateway refused the session");
-			medsec_sip_refuse(msg, 500, "Server Internal Error",
-					"media gateway refused the session", NULL);
-		}
-		return r;
-	}
-	r = medsec_e2ae_offer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,
-			_medsec_out2, sizeof(_medsec_out2), &res);
-	dirty(&_medsec_dirty2, r, res.len, sizeof(_medsec_out2));
-	if(r != 0) {
-		LM_ERR("gateway offer for call %.*s failed a check: %s\n",
-				ids.callid.len, ids.callid.s, res.reason);
-		medsec_stats_failed(MEDSEC_ERR_INTERNAL);
-		offer_release(&ids, &ng, call.node, known, fork);
-		medsec_outcome_reason(res.reason);
-		medsec_sip_refuse(msg, 500, "Server Internal Error", res.reason, NULL);
-		return MEDSEC_ERR_INTERNAL;
-	}
-	stored = call_store(&ids.callid, &call, known ? &old : NULL);
-	if(stored < 0 || set_body(msg, &body, _medsec_out2, res.len) < 0) {
-		offer_release(&ids, &ng, call.node, known, fork);
-		return MEDSEC_ERR_MSG;
-	}
-	if(initial && !known && stored == 1) {
-		/* another INVITE of the call got there first, at the same time: a
-		 * parallel fork too (its branch was merged in) */
-		fork = 1;
-		medsec_stats_inc(MEDSEC_ST_FORKS);
-	}
-	if(call.st.mode == MEDSEC_MODE_E2AE) {
-		if(from_ue)
-			medsec_outcome_keys(msg, &_medsec_sdp, sdp1.s, (size_t)sdp1.len, 1);
-		else
-			medsec_outcome_keys(msg, &_medsec_sdp, _medsec_out2, res.len, 0);
-	}
-	LM_INFO("call %.*s: %s offer from the %s through gateway node %d%s\n",
-			ids.callid.len, ids.callid.s, medsec_call_mode_name(call.st.mode),
-			from_ue ? "UE" : "core", call.node, fork ? " (forked branch)" : "");
-	return mode_code(call.st.mode);
+	return offer_steps(&s, from_ue);
 }
 
 /*
  * An answer that must not pass.  A provisional reply can be dropped by the
  * script and a PRACK refused; a final reply cannot (a proxy forwards every
  * 2xx, and tm ignores "drop" for it), nor can an ACK: their SDP is replaced
- * with every media line rejected, and the call's AGW session is released:
+ * with every media line rejected, and the leg's AGW session is released:
  * no key, no media address and no keyless media get through.
  */
-static int answer_failed(sip_msg_t *msg, const medsec_ids_t *ids,
-		medsec_call_t *call, const str *body, int r)
+static int answer_failed(step_t *s, int r)
 {
-	medsec_ids_t w;
+	medsec_leg_t *l = LEG(s);
 	size_t n;
 
-	if(msg->first_line.type == SIP_REPLY
-					? msg->first_line.u.reply.statuscode < 200
-					: msg->REQ_METHOD != METHOD_ACK)
+	if(s->msg->first_line.type == SIP_REPLY
+					? s->msg->first_line.u.reply.statuscode < 200
+					: s->msg->REQ_METHOD != METHOD_ACK)
 		return r;
-	n = medsec_e2ae_reject_all(&_medsec_sdp, &call->st, body->s,
-			(size_t)body->len, _medsec_out2, sizeof(_medsec_out2));
+	n = medsec_e2ae_reject_all(&_medsec_sdp, &l->st, s->body.s,
+			(size_t)s->body.len, _medsec_out2, sizeof(_medsec_out2));
 	dirty(&_medsec_dirty2, n == 0, n, sizeof(_medsec_out2));
-	if(n == 0 || set_body(msg, body, _medsec_out2, n) < 0)
-		LM_ERR("cannot reject the media of call %.*s\n", ids->callid.len,
-				ids->callid.s);
-	if(call->node >= 0) {
-		w = whole_call(ids);
-		medsec_agw_delete(&w, call->node);
-	}
+	if(n == 0 || set_body(s->msg, &s->body, _medsec_out2, n) < 0)
+		LM_ERR("cannot reject the media of call %.*s\n", s->ids.callid.len,
+				s->ids.callid.s);
+	if(l->node >= 0)
+		medsec_session_leg_release(&s->ids, &s->call, s->li);
 	/* retransmissions of this answer must be rejected too */
-	call->node = -1;
-	call->st.mode = MEDSEC_MODE_REFUSED;
-	call_store(&ids->callid, call, NULL);
-	LM_NOTICE("final answer of call %.*s refused: every media line rejected,"
-			  " gateway session released\n",
-			ids->callid.len, ids->callid.s);
+	l->node = -1;
+	l->st.mode = MEDSEC_MODE_REFUSED;
+	medsec_session_store(&s->ids.callid, &s->call, &s->base);
+	LM_NOTICE("final answer of call %.*s refused: every media line"
+			  " rejected, gateway session released (%s leg)\n",
+			s->ids.callid.len, s->ids.callid.s, medsec_role_name(l->role));
 	return r;
 }
 
-/* A 2xx answered the initial INVITE: the early dialogs of other To tags
- * lost; their AGW branches go.  Branches that never answered go when
- * their INVITE transaction fails (medsec_call_delete). */
-static void drop_losers(
-		const medsec_ids_t *ids, medsec_call_t *call, int winner)
+/* A 2xx answered the leg's initial INVITE: its other early dialogs lost;
+ * their AGW branches go. */
+static void drop_losers(step_t *s, int winner)
 {
-	medsec_ids_t b = whole_call(ids);
+	medsec_leg_t *l = LEG(s);
+	medsec_ids_t b = s->ids;
 	int i;
 
-	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++) {
-		if(i == winner || call->br[i].via == 0 || call->br[i].to_len == 0)
+	b.via_branch.len = 0;
+	medsec_session_ng_name(&b, l);
+	for(i = 0; i < MEDSEC_MAX_DIALOGS; i++) {
+		if(i == winner || l->dlg[i].len == 0)
 			continue;
-		b.to_tag.s = call->br[i].to_tag;
-		b.to_tag.len = call->br[i].to_len;
-		if(call->node >= 0)
-			medsec_agw_delete(&b, call->node);
+		b.to_tag.s = l->dlg[i].tag;
+		b.to_tag.len = l->dlg[i].len;
+		if(l->node >= 0)
+			medsec_agw_delete(&b, l->node);
 		LM_INFO("call %.*s: early dialog %.*s lost, its gateway branch"
 				" released\n",
-				ids->callid.len, ids->callid.s, b.to_tag.len, b.to_tag.s);
-		memset(&call->br[i], 0, sizeof(call->br[i]));
+				s->ids.callid.len, s->ids.callid.s, b.to_tag.len, b.to_tag.s);
+		memset(&l->dlg[i], 0, sizeof(l->dlg[i]));
 	}
 }
 
-/* The early dialog a reply to the initial INVITE belongs to: its branch
- * slot, added when the To tag is new (a fork downstream), or -1. */
-static int answer_branch(medsec_call_t *call, const medsec_ids_t *ids)
+/* The early dialog a reply to the leg's initial INVITE belongs to (added
+ * when its To tag is new: a fork downstream), or -1. */
+static int answer_dialog(step_t *s)
 {
-	uint32_t via = branch_hash(&ids->via_branch);
+	medsec_leg_t *l = LEG(s);
+	int i, added, others = 0;
+
+	for(i = 0; i < MEDSEC_MAX_DIALOGS; i++)
+		others += l->dlg[i].len != 0;
+	i = medsec_dialog_add(
+			l, s->ids.to_tag.s, (size_t)s->ids.to_tag.len, &added);
+	if(added && others > 0)
+		medsec_stats_inc(MEDSEC_ST_FORKS);
+	return i;
+}
+
+/* Anchor an answer (sdp1) and check the AGW's SDP into _medsec_out2. */
+static int answer_anchor(step_t *s, medsec_e2ae_result_t *agw_res)
+{
+	medsec_leg_t *l = LEG(s);
+	str agw;
+	int r;
+
+	r = medsec_agw_sdp("answer", &s->ng, &s->sdp1, NULL, 0, &l->node, &agw);
+	if(r != MEDSEC_OK) {
+		medsec_stats_failed(r);
+		medsec_outcome_reason(r == MEDSEC_ERR_AGW ? _fail[F_AGW_DOWN].warning
+												  : _fail[F_AGW_ERROR].warning);
+		return answer_failed(s, r);
+	}
+	r = medsec_e2ae_answer_reply(&s->ctx, &l->st, agw.s, (size_t)agw.len,
+			_medsec_out2, sizeof(_medsec_out2), agw_res);
+	dirty(&_medsec_dirty2, r, agw_res->len, sizeof(_medsec_out2));
+	if(r != 0) {
+		LM_ERR("gateway answer for call %.*s failed a check: %s\n",
+				s->ids.callid.len, s->ids.callid.s, agw_res->reason);
+		medsec_stats_failed(MEDSEC_ERR_INTERNAL);
+		medsec_outcome_reason(agw_res->reason);
+		return answer_failed(s, MEDSEC_ERR_INTERNAL);
+	}
+	if(set_body(s->msg, &s->body, _medsec_out2, agw_res->len) < 0)
+		return MEDSEC_ERR_MSG;
+	return 0;
+}
+
+/* The answer's outcome, the leg's bookkeeping, and the store. */
+static int answer_commit(
+		step_t *s, const medsec_e2ae_result_t *agw_res, int initial, int dialog)
+{
+	medsec_leg_t *l = LEG(s);
 	int i;
 
-	if((i = branch_find(call, via, &ids->to_tag)) >= 0)
-		return i;
-	if((i = branch_find(call, via, NULL)) >= 0 && call->br[i].to_len == 0) {
-		branch_set_tag(&call->br[i], &ids->to_tag);
-		return i;
+	if(l->st.mode == MEDSEC_MODE_E2AE) {
+		medsec_outcome_suite(&l->st, s->res.suite);
+		for(i = 0; i < l->st.nmedia && !l->st.m[i].e2ae; i++)
+			;
+		l->suite = (uint8_t)medsec_e2ae_line_suite(&l->st, s->res.suite, i);
+		if(s->ctx.from_ue)
+			medsec_outcome_keys(
+					s->msg, &_medsec_sdp, s->sdp1.s, (size_t)s->sdp1.len, 1);
+		else
+			medsec_outcome_keys(
+					s->msg, &_medsec_sdp, _medsec_out2, agw_res->len, 0);
 	}
-	if((i = branch_add(call, via)) < 0)
-		return -1;
-	branch_set_tag(&call->br[i], &ids->to_tag);
-	medsec_stats_inc(MEDSEC_ST_FORKS);
-	return i;
+	if(initial && s->msg->first_line.u.reply.statuscode >= 200) {
+		l->confirmed = 1;
+		drop_losers(s, dialog);
+	}
+	l->late = 0;
+	if(!l->answered) {
+		/* count the leg once, not per re-INVITE or retransmission */
+		l->answered = 1;
+		medsec_stats_session(&l->st, s->res.suite);
+	}
+	medsec_session_store(&s->ids.callid, &s->call, &s->base);
+	LM_INFO("call %.*s: %s answer through gateway node %d (%s leg)\n",
+			s->ids.callid.len, s->ids.callid.s,
+			medsec_call_mode_name(l->st.mode), l->node,
+			medsec_role_name(l->role));
+	return mode_code(l->st.mode);
+}
+
+/* The leg an answer belongs to; -1 (logged, a request refused) when none. */
+static int answer_leg(step_t *s)
+{
+	if(s->ids.to_tag.len == 0) {
+		LM_ERR("answer without a To tag (call %.*s)\n", s->ids.callid.len,
+				s->ids.callid.s);
+		return MEDSEC_ERR_MSG;
+	}
+	if(!s->known) {
+		LM_NOTICE("answer for unknown call %.*s\n", s->ids.callid.len,
+				s->ids.callid.s);
+		return MEDSEC_ERR_NOCALL;
+	}
+	medsec_session_get(&s->ids.callid, NULL, 1); /* refresh */
+	s->li = medsec_session_leg(s->msg, &s->ids, &s->call, -1);
+	if(s->li < 0)
+		return fail(s, F_NO_LEG, NULL);
+	return 0;
 }
 
 static int call_answer(sip_msg_t *msg)
 {
-	medsec_ids_t ids, ng;
-	medsec_e2ae_ctx_t ctx;
-	medsec_e2ae_result_t res, agw_res;
-	medsec_call_t call, base;
-	str body, agw_sdp, sdp1;
-	int r, initial, branch = -1, final2xx;
+	medsec_e2ae_result_t agw_res;
+	medsec_leg_t *l;
+	step_t s;
+	int r, initial, dialog = -1;
 
-	if(medsec_sip_ids(msg, &ids) < 0 || medsec_sip_sdp(msg, &body) < 0)
+	if(step_begin(&s, msg) < 0 || medsec_sip_sdp(msg, &s.body) < 0)
 		return MEDSEC_ERR_MSG;
-	if(ids.to_tag.len == 0) {
-		LM_ERR("answer without a To tag (call %.*s)\n", ids.callid.len,
-				ids.callid.s);
-		return MEDSEC_ERR_MSG;
-	}
-	if(medsec_ht_get(_medsec_calls, &ids.callid, &call, medsec_session_timeout)
-			< 0) {
-		LM_NOTICE(
-				"answer for unknown call %.*s\n", ids.callid.len, ids.callid.s);
-		return MEDSEC_ERR_NOCALL;
-	}
-	base = call;
-	if(call.late && msg->first_line.type == SIP_REPLY) {
+	if((r = answer_leg(&s)) != 0)
+		return r;
+	l = LEG(&s);
+	if(l->late && msg->first_line.type == SIP_REPLY) {
 		/* late offer: this reply carries the offer, from the other side;
 		 * a refused one cannot pass in a 2xx either */
-		r = call_offer(msg, !call.late_from_ue);
-		if(r < 0)
-			return answer_failed(msg, &ids, &call, &body, r);
-		return r;
+		r = offer_steps(&s, !l->late_from_ue);
+		return r < 0 ? answer_failed(&s, r) : r;
 	}
-	if(call.st.mode == MEDSEC_MODE_REFUSED)
-		return answer_failed(msg, &ids, &call, &body, MEDSEC_ERR_REFUSED);
-	if(msg->first_line.type == SIP_REQUEST && call.late != 2) {
+	if(l->st.mode == MEDSEC_MODE_REFUSED)
+		return answer_failed(&s, MEDSEC_ERR_REFUSED);
+	if(msg->first_line.type == SIP_REQUEST && l->late != 2) {
 		/* an answer in a PRACK or an ACK needs an offer in a reply */
 		LM_NOTICE("call %.*s: SDP in a request that answers no offer\n",
-				ids.callid.len, ids.callid.s);
+				s.ids.callid.len, s.ids.callid.s);
 		medsec_sip_refuse(msg, 488, "Not Acceptable Here",
 				"SDP answers no pending offer", NULL);
 		return MEDSEC_ERR_MSG;
 	}
-	ctx_init(&ctx, !call.st.offer_from_ue, call.st.mode == MEDSEC_MODE_E2AE);
-	r = medsec_e2ae_answer(&ctx, &call.st, body.s, (size_t)body.len,
-			_medsec_out1, sizeof(_medsec_out1), &res);
-	dirty(&_medsec_dirty1, r, res.len, sizeof(_medsec_out1));
-	if(r != 0) {
-		r = refused(msg, &ids, "answer", &res);
-		return answer_failed(msg, &ids, &call, &body, r);
-	}
-	if(!res.use_agw) {
-		if(set_body(msg, &body, _medsec_out1, res.len) < 0)
-			return MEDSEC_ERR_MSG;
-		return MEDSEC_E2E;
-	}
-	/* a reply to the initial INVITE answers one of its early dialogs */
-	initial = msg->first_line.type == SIP_REPLY && ids.cseq_invite
-			  && !call.confirmed
-			  && branch_find(&call, branch_hash(&ids.via_branch), NULL) >= 0;
-	final2xx = initial && msg->first_line.u.reply.statuscode >= 200;
+	ctx_init(&s.ctx, !l->st.offer_from_ue, l->st.mode == MEDSEC_MODE_E2AE);
+	r = medsec_e2ae_answer(&s.ctx, &l->st, s.body.s, (size_t)s.body.len,
+			_medsec_out1, sizeof(_medsec_out1), &s.res);
+	dirty(&_medsec_dirty1, r, s.res.len, sizeof(_medsec_out1));
+	if(r != 0)
+		return answer_failed(&s, refused(&s, "answer"));
+	if(!s.res.use_agw)
+		return set_body(msg, &s.body, _medsec_out1, s.res.len) < 0
+					   ? MEDSEC_ERR_MSG
+					   : MEDSEC_E2E;
+	/* a reply to the leg's initial INVITE answers one of its early dialogs */
+	initial = msg->first_line.type == SIP_REPLY && s.ids.cseq_invite
+			  && !l->confirmed
+			  && l->via
+						 == medsec_leg_hash(
+								 s.ids.via_branch.s, s.ids.via_branch.len);
 	if(initial)
-		branch = answer_branch(&call, &ids);
-	ng = ng_ids(msg, &ids, 0, initial);
-	sdp1.s = _medsec_out1;
-	sdp1.len = (int)res.len;
-	r = medsec_agw_sdp("answer", &ng, &sdp1, NULL, 0, &call.node, &agw_sdp);
-	if(r != MEDSEC_OK) {
-		medsec_stats_failed(r);
-		medsec_outcome_reason(r == MEDSEC_ERR_AGW
-									  ? "media gateway unavailable"
-									  : "media gateway refused the session");
-		return answer_failed(msg, &ids, &call, &body, r);
-	}
-	r = medsec_e2ae_answer_reply(&ctx, &call.st, agw_sdp.s, (size_t)agw_sdp.len,
-			_medsec_out2, sizeof(_medsec_out2), &agw_res);
-	dirty(&_medsec_dirty2, r, agw_res.len, sizeof(_medsec_out2));
-	if(r != 0) {
-		LM_ERR("gateway answer for call %.*s failed a check: %s\n",
-				ids.callid.len, ids.callid.s, agw_res.reason);
-		medsec_stats_failed(MEDSEC_ERR_INTERNAL);
-		medsec_outcome_reason(agw_res.reason);
-		return answer_failed(msg, &ids, &call, &body, MEDSEC_ERR_INTERNAL);
-	}
-	if(set_body(msg, &body, _medsec_out2, agw_res.len) < 0)
-		return MEDSEC_ERR_MSG;
-	if(call.st.mode == MEDSEC_MODE_E2AE) {
-		medsec_outcome_suite(&call.st, res.suite);
-		if(ctx.from_ue)
-			medsec_outcome_keys(msg, &_medsec_sdp, sdp1.s, (size_t)sdp1.len, 1);
-		else
-			medsec_outcome_keys(
-					msg, &_medsec_sdp, _medsec_out2, agw_res.len, 0);
-	}
-	if(final2xx) {
-		call.confirmed = 1;
-		drop_losers(&ids, &call, branch);
-	}
-	call.late = 0;
-	if(!call.answered) {
-		/* count the call once, not per re-INVITE or retransmission */
-		call.answered = 1;
-		medsec_stats_session(&call.st, res.suite);
-	}
-	call_store(&ids.callid, &call, &base);
-	LM_INFO("call %.*s: %s answer through gateway node %d\n", ids.callid.len,
-			ids.callid.s, medsec_call_mode_name(call.st.mode), call.node);
-	return mode_code(call.st.mode);
+		dialog = answer_dialog(&s);
+	ng_ids(&s, 0, initial);
+	s.sdp1.s = _medsec_out1;
+	s.sdp1.len = (int)s.res.len;
+	if((r = answer_anchor(&s, &agw_res)) != 0)
+		return r;
+	return answer_commit(&s, &agw_res, initial, dialog);
 }
 
 /* The scratch bodies held SDES keys: wipe what was used (the message's own
@@ -831,65 +750,5 @@ int medsec_call_answer(sip_msg_t *msg)
 	r = call_answer(msg);
 	medsec_outcome_result(r);
 	wipe_scratch();
-	return r;
-}
-
-/*
- * An initial INVITE transaction that failed (or was never relayed) ends
- * its own branch: the whole call goes only when no other branch is left
- * and no 2xx answered.  Returns 1 when it handled the message.
- */
-static int delete_branch(
-		sip_msg_t *msg, const medsec_ids_t *ids, medsec_call_t *call, int *r)
-{
-	medsec_call_t base = *call;
-	medsec_ids_t b;
-	uint32_t via;
-	int i, others = 0;
-
-	if(msg->first_line.type != SIP_REQUEST || msg->REQ_METHOD != METHOD_INVITE
-			|| ids->to_tag.len > 0)
-		return 0;
-	via = branch_hash(&ids->via_branch);
-	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++)
-		if(call->br[i].via != 0 && call->br[i].via != via)
-			others++;
-	if(!call->confirmed && others == 0)
-		return 0;
-	b = whole_call(ids);
-	b.via_branch = ids->via_branch;
-	for(i = 0; i < MEDSEC_MAX_BRANCHES; i++) {
-		if(call->br[i].via != via)
-			continue;
-		b.to_tag.s = call->br[i].to_tag;
-		b.to_tag.len = call->br[i].to_len;
-		if(call->node >= 0)
-			*r = medsec_agw_delete(&b, call->node);
-		memset(&call->br[i], 0, sizeof(call->br[i]));
-	}
-	call_store(&ids->callid, call, &base);
-	LM_INFO("call %.*s: a forked branch ended, %d left\n", ids->callid.len,
-			ids->callid.s, others);
-	return 1;
-}
-
-int medsec_call_delete(sip_msg_t *msg)
-{
-	medsec_ids_t ids, w;
-	medsec_call_t call;
-	int r = MEDSEC_OK;
-
-	if(medsec_sip_ids(msg, &ids) < 0)
-		return MEDSEC_ERR_MSG;
-	if(medsec_ht_get(_medsec_calls, &ids.callid, &call, 0) < 0)
-		return MEDSEC_ERR_NOCALL;
-	if(delete_branch(msg, &ids, &call, &r))
-		return r;
-	if(call.node >= 0) {
-		w = whole_call(&ids);
-		r = medsec_agw_delete(&w, call.node);
-	}
-	/* the AGW state is gone (or unreachable): forget the call either way */
-	medsec_ht_del(_medsec_calls, &ids.callid);
 	return r;
 }

@@ -13,6 +13,7 @@
 
 #include "medsec_agw.h"
 #include "medsec_call.h"
+#include "medsec_session.h"
 #include "medsec_policy_shm.h"
 #include "medsec_crypto.h"
 #include "medsec_reg.h"
@@ -24,7 +25,8 @@ const char *medsec_rpc_registrations_doc[] = {
 	" whether the signalling is protected.", 0
 };
 const char *medsec_rpc_sessions_doc[] = {
-	"List the calls: Call-ID, mode, gateway node, offerer side and per"
+	"List the calls' legs: Call-ID, leg (orig: the caller's passage, term:"
+	" the callee's), mode, suite in use, gateway node, offerer side and per"
 	" media line the e2ae flag and the crypto tags and suites (no key).", 0
 };
 const char *medsec_rpc_nodes_doc[] = {
@@ -51,7 +53,9 @@ typedef struct copy
 {
 	struct copy *next;
 	int ttl;
-	int flag; /* registration: protected; call: AGW node */
+	int flag;  /* registration: protected; call: AGW node */
+	int role;  /* call: the leg's medsec_role_t */
+	int suite; /* call: the suite in use (medsec_suite_t) */
 	medsec_e2ae_state_t st;
 	str key; /* stored after the struct */
 } copy_t;
@@ -104,14 +108,18 @@ static int reg_copy(const str *contact, int protected_sig, int ttl, void *p)
 	return copy_add(p, contact, ttl, protected_sig, 0) == NULL;
 }
 
-static int call_copy(const str *callid, int node, const medsec_e2ae_state_t *st,
-		int ttl, void *p)
+static int call_copy(
+		const str *callid, const medsec_leg_t *leg, int ttl, void *p)
 {
-	copy_t *c = copy_add(p, callid, ttl, node, 1);
+	copy_t *c = copy_add(p, callid, ttl, leg->node, 1);
 
 	if(c == NULL)
 		return 1;
-	memcpy(&c->st, st, sizeof(*st));
+	c->role = leg->role;
+	c->suite = leg->st.mode == MEDSEC_MODE_E2AE && leg->answered
+					   ? leg->suite
+					   : MEDSEC_SUITE_UNKNOWN;
+	memcpy(&c->st, &leg->st, sizeof(leg->st));
 	return 0;
 }
 
@@ -162,6 +170,7 @@ static void crypto_text(const medsec_e2ae_media_t *m, char *buf, size_t cap)
 static int print_call(rpc_t *rpc, void *ctx, const copy_t *c)
 {
 	char node[16], crypto[512];
+	const char *suite = medsec_suite_name((medsec_suite_t)c->suite);
 	void *h, *mh, *ih;
 	int i;
 
@@ -170,10 +179,12 @@ static int print_call(rpc_t *rpc, void *ctx, const copy_t *c)
 	else
 		snprintf(node, sizeof(node), "none");
 	if(rpc->add(ctx, "{", &h) < 0
-			|| rpc->struct_add(h, "Sssds[", "callid", &c->key, "mode",
-					   medsec_call_mode_name(c->st.mode), "node", node,
-					   "expires", c->ttl, "offerer",
-					   c->st.offer_from_ue ? "ue" : "core", "media", &mh)
+			|| rpc->struct_add(h, "Sssssds[", "callid", &c->key, "leg",
+					   medsec_role_name(c->role), "mode",
+					   medsec_call_mode_name(c->st.mode), "suite",
+					   suite[0] ? suite : "-", "node", node, "expires", c->ttl,
+					   "offerer", c->st.offer_from_ue ? "ue" : "core", "media",
+					   &mh)
 					   < 0)
 		return -1;
 	for(i = 0; i < c->st.nmedia && i < MEDSEC_SDP_MAX_MEDIA; i++) {
@@ -192,7 +203,7 @@ void medsec_rpc_sessions(rpc_t *rpc, void *ctx)
 	copy_list_t l = {NULL, NULL, 0};
 	copy_t *c;
 
-	medsec_call_walk(call_copy, &l);
+	medsec_session_walk(call_copy, &l);
 	if(l.oom) {
 		copy_free(&l);
 		rpc->fault(ctx, 500, "Out of memory");

@@ -6,6 +6,7 @@
 #include "core/data_lump.h"
 #include "core/data_lump_rpl.h"
 #include "core/dprint.h"
+#include "core/forward.h"
 #include "core/mem/mem.h"
 #include "core/parser/parse_content.h"
 #include "core/parser/parse_cseq.h"
@@ -51,6 +52,28 @@ int medsec_sip_ids(sip_msg_t *msg, medsec_ids_t *ids)
 		return -1;
 	}
 	return 0;
+}
+
+int medsec_sip_first_passage(sip_msg_t *msg)
+{
+	hdr_field_t *h;
+	struct via_body *vb;
+	int skip = msg->first_line.type == SIP_REPLY;
+
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->h_via1 == NULL)
+		return 1;
+	for(h = msg->h_via1; h; h = next_sibling_hdr(h)) {
+		for(vb = h->parsed; vb; vb = vb->next) {
+			if(skip) {
+				skip = 0;
+				continue;
+			}
+			if(check_self(&vb->host, vb->port ? vb->port : SIP_PORT, vb->proto)
+					== 1)
+				return 0;
+		}
+	}
+	return 1;
 }
 
 int medsec_sip_sdp(sip_msg_t *msg, str *body)

@@ -22,6 +22,10 @@ typedef struct medsec_ids
 /* Call-ID, From and To tags, upstream Via branch and CSeq method; -1 when
  * one is unusable. */
 int medsec_sip_ids(sip_msg_t *msg, medsec_ids_t *ids);
+/* 1 when this is the request's first passage through this proxy: no Via
+ * of ours in a request, none under the top one (ours) in a reply; 0 when
+ * the request passed here before (a hairpin's second passage). */
+int medsec_sip_first_passage(sip_msg_t *msg);
 /* The SDP body (application/sdp); -1 when the message carries none. */
 int medsec_sip_sdp(sip_msg_t *msg, str *body);
 /* Replace the body (found by medsec_sip_sdp) with a copy of sdp. */

@@ -5,7 +5,7 @@
 #include "core/dprint.h"
 
 #include "medsec_agw.h"
-#include "medsec_call.h"
+#include "medsec_session.h"
 #include "medsec_crypto.h"
 #include "medsec_reg.h"
 #include "medsec_stats.h"
@@ -19,7 +19,7 @@ static counter_val_t st_registrations(void)
 
 static counter_val_t st_sessions(void)
 {
-	return (counter_val_t)medsec_call_count();
+	return (counter_val_t)medsec_session_count();
 }
 
 /* clang-format off */
@@ -39,6 +39,7 @@ static stat_export_t _medsec_stat_exports[] = {
 	{"suite_other",                   0, &_medsec_st[MEDSEC_ST_SUITE_OTHER]},
 	{"agw_warnings",                  0, &_medsec_st[MEDSEC_ST_AGW_WARNINGS]},
 	{"forked_branches",               0, &_medsec_st[MEDSEC_ST_FORKS]},
+	{"hairpin_calls",                 0, &_medsec_st[MEDSEC_ST_HAIRPIN]},
 	{"agw_timeouts",                  0, &_medsec_st[MEDSEC_ST_AGW_TIMEOUTS]},
 	{"agw_failovers",                 0, &_medsec_st[MEDSEC_ST_AGW_FAILOVERS]},
 	{"e2ae_refused_no_acceptable_crypto", 0,

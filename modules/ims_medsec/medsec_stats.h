@@ -29,6 +29,7 @@ typedef enum medsec_stat
 	MEDSEC_ST_SUITE_OTHER,	/* suite_other */
 	MEDSEC_ST_AGW_WARNINGS, /* agw_warnings: replies with a warning */
 	MEDSEC_ST_FORKS,		/* forked_branches: early dialogs beyond one */
+	MEDSEC_ST_HAIRPIN, /* hairpin_calls: a call's second passage (UE to UE) */
 	/* e2ae_refused by reason (they add up to it) */
 	MEDSEC_ST_REFUSED_NO_CRYPTO, /* e2ae_refused_no_acceptable_crypto */
 	MEDSEC_ST_REFUSED_MALFORMED, /* e2ae_refused_malformed_sdp */

@@ -45,19 +45,38 @@
  * decrypts with the sender's key.  Without a gateway, point --ue-remote at
  * --core-local and --core-remote at --ue-local.
  *
+ * --far-srtp proves a hairpin instead: a call between two UEs that each
+ * terminate SRTP at the gateway with their own keys (UE A <-SRTP key A->
+ * gateway <-RTP-> gateway <-SRTP key B-> UE B).  The "core" endpoint is UE B
+ * and speaks SRTP/SRTCP too: it encrypts with --core-tx-key (B's own key,
+ * from B's SDP) and decrypts with --core-rx-key (the key B received from the
+ * gateway), in --core-suite (default: --suite; the two ends may differ).
+ * Both sides check payloads and RTCP compounds after decryption, as the UE
+ * side does in the gateway mode; bytes are not compared (the gateway
+ * re-encrypts).  Not with --passthrough.  Without a gateway, point the
+ * addresses at each other as for --passthrough and give the core the UE's
+ * keys crosswise (core-rx-key = ue-tx-key, core-tx-key = ue-rx-key).
+ *
  * Output: a verdict block on stdout, e.g.
  *   ue->core: sent 50 srtp, received 50 rtp, payloads ok 50
  *   core->ue: sent 50 rtp, received 50 srtp, decrypted 50, payloads ok 50
  *   srtcp ue->core: ok
  *   rtcp core->ue: ok
  *   VERDICT: PASS                    (or VERDICT: FAIL <reasons>)
+ * and with --far-srtp
+ *   ue->core: sent 50 srtp, received 50 srtp, decrypted 50, payloads ok 50
+ *   core->ue: sent 50 srtp, received 50 srtp, decrypted 50, payloads ok 50
+ *   srtcp ue->core: ok
+ *   srtcp core->ue: ok
+ *   VERDICT: PASS
  * Keys are never printed.  Exit status: 0 PASS, 1 FAIL, 2 usage or setup
  * error.
  *
  * AES-192: libsrtp2 up to 2.7 derives AES-192 session keys with the AES-256
  * KDF (cisco/libsrtp#763), so against an RFC 6188 peer such as rtpengine the
  * AES_192_CM suites fail to authenticate in both directions; the probe
- * prints a note for them (they work in --passthrough, libsrtp on both ends).
+ * prints a note for them (they work in --passthrough, libsrtp on both ends,
+ * and in a --far-srtp loopback self-test).
  *
  * Addresses: 127.0.0.1:PORT or [::1]:PORT.
  * Build: cc -O2 -Wall -Wextra -o srtp_probe srtp_probe.c \
@@ -403,13 +422,24 @@ struct direction
 	char rtcp_note[160];
 };
 
+/* the keys, by the role they play */
+enum
+{
+	K_UE_TX,   /* the UE's own key: encrypts ue->gateway */
+	K_UE_RX,   /* the key the UE received: decrypts gateway->ue */
+	K_CORE_TX, /* --far-srtp: UE B's own key, encrypts core->gateway */
+	K_CORE_RX, /* --far-srtp: the key B received, decrypts gateway->core */
+	NKEYS
+};
+
 static struct
 {
 	const struct suite *suite;
+	const struct suite *core_suite; /* --far-srtp: the core side's suite */
 	int count, warmup, interval, timeout, max_loss, rtcp, passthrough,
 			any_source;
-	int verbose, allow_srtcp_reencrypt;
-	unsigned char ue_tx_key[64], ue_rx_key[64];
+	int verbose, allow_srtcp_reencrypt, far_srtp;
+	unsigned char key[NKEYS][64];
 } opt = {
 		.count = 50,
 		.warmup = 5,
@@ -422,22 +452,23 @@ static struct endpoint ue = {.name = "ue"}, core = {.name = "core"};
 static struct direction u2c = {.label = "ue->core", .tag = 'U'};
 static struct direction c2u = {.label = "core->ue", .tag = 'C'};
 
-static srtp_t make_session(const unsigned char *key, int outbound)
+static srtp_t make_session(
+		const struct suite *suite, const unsigned char *key, int outbound)
 {
 	srtp_policy_t pol;
 	srtp_t s;
 	srtp_err_status_t err;
 
 	memset(&pol, 0, sizeof(pol));
-	opt.suite->rtp(&pol.rtp);
-	opt.suite->rtcp(&pol.rtcp);
+	suite->rtp(&pol.rtp);
+	suite->rtcp(&pol.rtcp);
 	pol.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
 	pol.key = (unsigned char *)key;
 	pol.window_size = 1024;
 	pol.allow_repeat_tx = 0;
 	err = srtp_create(&s, &pol);
 	if(err != srtp_err_status_ok)
-		setup_error("srtp_create (%s, %s): libsrtp error %d", opt.suite->name,
+		setup_error("srtp_create (%s, %s): libsrtp error %d", suite->name,
 				outbound ? "outbound" : "inbound", (int)err);
 	return s;
 }
@@ -803,6 +834,95 @@ static int rtcp_done(void)
 
 /* ----- options ----- */
 
+/* the addresses, by option */
+enum
+{
+	A_UE_LOCAL,
+	A_UE_REMOTE,
+	A_UE_REMOTE_RTCP,
+	A_CORE_LOCAL,
+	A_CORE_REMOTE,
+	A_CORE_REMOTE_RTCP,
+	NADDRS
+};
+
+static struct addr *const addr_slot[NADDRS] = {&ue.local, &ue.remote,
+		&ue.remote_rtcp, &core.local, &core.remote, &core.remote_rtcp};
+
+enum
+{
+	O_SUITE = 256,
+	O_CORE_SUITE,
+	O_COUNT,
+	O_WARMUP,
+	O_INTERVAL,
+	O_TIMEOUT,
+	O_MAXLOSS,
+	O_RTCP,
+	O_DIRECTION,
+	O_PASS,
+	O_FAR,
+	O_ANYSRC,
+	O_VERBOSE,
+	O_REENC,
+	O_HELP,
+	O_ADDR = 300, /* + A_* */
+	O_KEY = 320,  /* + K_* */
+	O_KEYF = 330  /* + K_* */
+};
+
+static const struct option lopts[] = {
+		{"suite", required_argument, 0, O_SUITE},
+		{"ue-local", required_argument, 0, O_ADDR + A_UE_LOCAL},
+		{"ue-remote", required_argument, 0, O_ADDR + A_UE_REMOTE},
+		{"ue-remote-rtcp", required_argument, 0, O_ADDR + A_UE_REMOTE_RTCP},
+		{"ue-tx-key", required_argument, 0, O_KEY + K_UE_TX},
+		{"ue-tx-key-file", required_argument, 0, O_KEYF + K_UE_TX},
+		{"ue-rx-key", required_argument, 0, O_KEY + K_UE_RX},
+		{"ue-rx-key-file", required_argument, 0, O_KEYF + K_UE_RX},
+		{"core-local", required_argument, 0, O_ADDR + A_CORE_LOCAL},
+		{"core-remote", required_argument, 0, O_ADDR + A_CORE_REMOTE},
+		{"core-remote-rtcp", required_argument, 0, O_ADDR + A_CORE_REMOTE_RTCP},
+		{"core-suite", required_argument, 0, O_CORE_SUITE},
+		{"core-tx-key", required_argument, 0, O_KEY + K_CORE_TX},
+		{"core-tx-key-file", required_argument, 0, O_KEYF + K_CORE_TX},
+		{"core-rx-key", required_argument, 0, O_KEY + K_CORE_RX},
+		{"core-rx-key-file", required_argument, 0, O_KEYF + K_CORE_RX},
+		{"count", required_argument, 0, O_COUNT},
+		{"warmup", required_argument, 0, O_WARMUP},
+		{"interval", required_argument, 0, O_INTERVAL},
+		{"timeout", required_argument, 0, O_TIMEOUT},
+		{"max-loss", required_argument, 0, O_MAXLOSS},
+		{"rtcp", no_argument, 0, O_RTCP},
+		{"direction", required_argument, 0, O_DIRECTION},
+		{"passthrough", no_argument, 0, O_PASS},
+		{"allow-srtcp-reencrypt", no_argument, 0, O_REENC},
+		{"far-srtp", no_argument, 0, O_FAR},
+		{"any-source", no_argument, 0, O_ANYSRC},
+		{"verbose", no_argument, 0, O_VERBOSE},
+		{"help", no_argument, 0, O_HELP},
+		{0, 0, 0, 0},
+};
+
+/* What the command line said, before it is checked. */
+static struct
+{
+	const char *suite, *core_suite, *direction;
+	const char *key[NKEYS]; /* the text of each key given */
+	char keybuf[NKEYS][256];
+	int have_addr[NADDRS];
+} cli = {.direction = "both"};
+
+static const char *opt_name(int val)
+{
+	const struct option *o;
+
+	for(o = lopts; o->name; o++)
+		if(o->val == val)
+			return o->name;
+	return "?";
+}
+
 static void usage(FILE *f)
 {
 	size_t i;
@@ -817,6 +937,9 @@ static void usage(FILE *f)
 		  "         [--core-remote-rtcp ADDR:PORT] [--direction "
 		  "both|ue-to-core|core-to-ue]\n"
 		  "         [--passthrough [--allow-srtcp-reencrypt]] [--any-source]\n"
+		  "         [--far-srtp --core-tx-key B64 | --core-tx-key-file FILE\n"
+		  "                     --core-rx-key B64 | --core-rx-key-file FILE\n"
+		  "                     [--core-suite NAME]]\n"
 		  "         [--verbose]\n"
 		  "ADDR:PORT is 127.0.0.1:PORT or [::1]:PORT; RTCP uses PORT+1 (local "
 		  "and,\n"
@@ -835,6 +958,17 @@ static void usage(FILE *f)
 		  "was re-encrypted on the way (another SRTCP index) if it decrypts "
 		  "with the\n"
 		  "sender's key to the very compound sent.\n"
+		  "--far-srtp: hairpin between two UEs that each terminate SRTP at the "
+		  "gateway;\n"
+		  "the core side is the second UE (B) and speaks SRTP/SRTCP with its "
+		  "own keys:\n"
+		  "--core-tx-key (B's own key, from B's SDP) encrypts B->gateway,\n"
+		  "--core-rx-key (the key B received) decrypts gateway->B, in "
+		  "--core-suite\n"
+		  "(default: --suite).  Payloads and RTCP compounds are checked after "
+		  "decryption,\n"
+		  "bytes are not compared (the gateway re-encrypts).  Not with "
+		  "--passthrough.\n"
 		  "Exit: 0 VERDICT: PASS, 1 VERDICT: FAIL, 2 usage/setup error.\n"
 		  "Suites:",
 			f);
@@ -868,7 +1002,8 @@ static void read_key_file(const char *path, char *buf, size_t len)
 }
 
 /* Decode a key without ever echoing it. */
-static void load_key(const char *what, const char *text, unsigned char *key)
+static void load_key(const char *what, const char *text,
+		const struct suite *suite, unsigned char *key)
 {
 	char tmp[256];
 	int n;
@@ -886,122 +1021,43 @@ static void load_key(const char *what, const char *text, unsigned char *key)
 	explicit_bzero(tmp, sizeof(tmp));
 	if(n < 0)
 		setup_error("%s: not valid base64", what);
-	if(n != opt.suite->key_len)
+	if(n != suite->key_len)
 		setup_error("%s: decodes to %d bytes, %s needs %d (key||salt)", what, n,
-				opt.suite->name, opt.suite->key_len);
+				suite->name, suite->key_len);
 }
 
-int main(int argc, char **argv)
+/* Address and key options; returns 0 when c is none of them. */
+static int parse_addr_key_option(int c)
 {
-	enum
-	{
-		O_SUITE = 256,
-		O_UE_LOCAL,
-		O_UE_REMOTE,
-		O_UE_REMOTE_RTCP,
-		O_TXKEY,
-		O_TXKEYF,
-		O_RXKEY,
-		O_RXKEYF,
-		O_CORE_LOCAL,
-		O_CORE_REMOTE,
-		O_CORE_REMOTE_RTCP,
-		O_COUNT,
-		O_WARMUP,
-		O_INTERVAL,
-		O_TIMEOUT,
-		O_MAXLOSS,
-		O_RTCP,
-		O_DIRECTION,
-		O_PASS,
-		O_ANYSRC,
-		O_VERBOSE,
-		O_REENC,
-		O_HELP
-	};
-	static const struct option lopts[] = {
-			{"suite", required_argument, 0, O_SUITE},
-			{"ue-local", required_argument, 0, O_UE_LOCAL},
-			{"ue-remote", required_argument, 0, O_UE_REMOTE},
-			{"ue-remote-rtcp", required_argument, 0, O_UE_REMOTE_RTCP},
-			{"ue-tx-key", required_argument, 0, O_TXKEY},
-			{"ue-tx-key-file", required_argument, 0, O_TXKEYF},
-			{"ue-rx-key", required_argument, 0, O_RXKEY},
-			{"ue-rx-key-file", required_argument, 0, O_RXKEYF},
-			{"core-local", required_argument, 0, O_CORE_LOCAL},
-			{"core-remote", required_argument, 0, O_CORE_REMOTE},
-			{"core-remote-rtcp", required_argument, 0, O_CORE_REMOTE_RTCP},
-			{"count", required_argument, 0, O_COUNT},
-			{"warmup", required_argument, 0, O_WARMUP},
-			{"interval", required_argument, 0, O_INTERVAL},
-			{"timeout", required_argument, 0, O_TIMEOUT},
-			{"max-loss", required_argument, 0, O_MAXLOSS},
-			{"rtcp", no_argument, 0, O_RTCP},
-			{"direction", required_argument, 0, O_DIRECTION},
-			{"passthrough", no_argument, 0, O_PASS},
-			{"allow-srtcp-reencrypt", no_argument, 0, O_REENC},
-			{"any-source", no_argument, 0, O_ANYSRC},
-			{"verbose", no_argument, 0, O_VERBOSE},
-			{"help", no_argument, 0, O_HELP},
-			{0, 0, 0, 0},
-	};
-	const char *suite = NULL, *txkey = NULL, *rxkey = NULL, *direction = "both";
-	char txbuf[256], rxbuf[256], a1[80], a2[80], a3[80], a4[80];
-	int have_ue_local = 0, have_ue_remote = 0, have_core_local = 0,
-		have_core_remote = 0;
-	int have_ue_rrtcp = 0, have_core_rrtcp = 0, c, i, fail = 0;
-	char reasons[1024] = "";
-	int64_t t;
+	if(c >= O_ADDR && c < O_ADDR + NADDRS) {
+		if(parse_addr(optarg, addr_slot[c - O_ADDR]) < 0)
+			setup_error(
+					"--%s: expected A.B.C.D:PORT or [V6]:PORT", opt_name(c));
+		cli.have_addr[c - O_ADDR] = 1;
+	} else if(c >= O_KEY && c < O_KEY + NKEYS) {
+		cli.key[c - O_KEY] = optarg;
+	} else if(c >= O_KEYF && c < O_KEYF + NKEYS) {
+		read_key_file(optarg, cli.keybuf[c - O_KEYF], sizeof(cli.keybuf[0]));
+		cli.key[c - O_KEYF] = cli.keybuf[c - O_KEYF];
+	} else {
+		return 0;
+	}
+	return 1;
+}
 
-#define BAD_ADDR(o) setup_error("--%s: expected A.B.C.D:PORT or [V6]:PORT", o)
+static void parse_args(int argc, char **argv)
+{
+	int c;
+
 	while((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		if(parse_addr_key_option(c))
+			continue;
 		switch(c) {
 			case O_SUITE:
-				suite = optarg;
+				cli.suite = optarg;
 				break;
-			case O_UE_LOCAL:
-				if(parse_addr(optarg, &ue.local) < 0)
-					BAD_ADDR("ue-local");
-				have_ue_local = 1;
-				break;
-			case O_UE_REMOTE:
-				if(parse_addr(optarg, &ue.remote) < 0)
-					BAD_ADDR("ue-remote");
-				have_ue_remote = 1;
-				break;
-			case O_UE_REMOTE_RTCP:
-				if(parse_addr(optarg, &ue.remote_rtcp) < 0)
-					BAD_ADDR("ue-remote-rtcp");
-				have_ue_rrtcp = 1;
-				break;
-			case O_CORE_LOCAL:
-				if(parse_addr(optarg, &core.local) < 0)
-					BAD_ADDR("core-local");
-				have_core_local = 1;
-				break;
-			case O_CORE_REMOTE:
-				if(parse_addr(optarg, &core.remote) < 0)
-					BAD_ADDR("core-remote");
-				have_core_remote = 1;
-				break;
-			case O_CORE_REMOTE_RTCP:
-				if(parse_addr(optarg, &core.remote_rtcp) < 0)
-					BAD_ADDR("core-remote-rtcp");
-				have_core_rrtcp = 1;
-				break;
-			case O_TXKEY:
-				txkey = optarg;
-				break;
-			case O_TXKEYF:
-				read_key_file(optarg, txbuf, sizeof(txbuf));
-				txkey = txbuf;
-				break;
-			case O_RXKEY:
-				rxkey = optarg;
-				break;
-			case O_RXKEYF:
-				read_key_file(optarg, rxbuf, sizeof(rxbuf));
-				rxkey = rxbuf;
+			case O_CORE_SUITE:
+				cli.core_suite = optarg;
 				break;
 			case O_COUNT:
 				opt.count = parse_int("count", optarg, 1, MAX_COUNT);
@@ -1022,13 +1078,16 @@ int main(int argc, char **argv)
 				opt.rtcp = 1;
 				break;
 			case O_DIRECTION:
-				direction = optarg;
+				cli.direction = optarg;
 				break;
 			case O_PASS:
 				opt.passthrough = 1;
 				break;
 			case O_REENC:
 				opt.allow_srtcp_reencrypt = 1;
+				break;
+			case O_FAR:
+				opt.far_srtp = 1;
 				break;
 			case O_ANYSRC:
 				opt.any_source = 1;
@@ -1039,27 +1098,48 @@ int main(int argc, char **argv)
 			case 'h':
 			case O_HELP:
 				usage(stdout);
-				return 0;
+				exit(0);
 			default:
 				usage(stderr);
-				return 2;
+				exit(2);
 		}
 	}
 	if(optind != argc)
 		setup_error("unexpected argument '%s' (try --help)", argv[optind]);
-	if(!suite)
+}
+
+/* The suites and the modes. */
+static void check_mode(void)
+{
+	if(!cli.suite)
 		setup_error("--suite is required (try --help)");
-	if(!(opt.suite = find_suite(suite)))
-		setup_error("unknown suite '%s' (try --help)", suite);
-	if(!have_ue_local || !have_ue_remote || !have_core_local
-			|| !have_core_remote)
+	if(!(opt.suite = find_suite(cli.suite)))
+		setup_error("unknown suite '%s' (try --help)", cli.suite);
+	if(opt.far_srtp && opt.passthrough)
+		setup_error("--far-srtp and --passthrough are mutually exclusive");
+	if(!opt.far_srtp
+			&& (cli.core_suite || cli.key[K_CORE_TX] || cli.key[K_CORE_RX]))
+		setup_error("--core-suite, --core-tx-key and --core-rx-key need "
+					"--far-srtp");
+	opt.core_suite = opt.suite;
+	if(cli.core_suite && !(opt.core_suite = find_suite(cli.core_suite)))
+		setup_error("unknown core suite '%s' (try --help)", cli.core_suite);
+}
+
+static void check_args(void)
+{
+	int need[NKEYS], k;
+
+	check_mode();
+	if(!cli.have_addr[A_UE_LOCAL] || !cli.have_addr[A_UE_REMOTE]
+			|| !cli.have_addr[A_CORE_LOCAL] || !cli.have_addr[A_CORE_REMOTE])
 		setup_error("--ue-local, --ue-remote, --core-local and --core-remote "
 					"are required");
-	if(strcmp(direction, "both") == 0)
+	if(strcmp(cli.direction, "both") == 0)
 		u2c.enabled = c2u.enabled = 1;
-	else if(strcmp(direction, "ue-to-core") == 0)
+	else if(strcmp(cli.direction, "ue-to-core") == 0)
 		u2c.enabled = 1;
-	else if(strcmp(direction, "core-to-ue") == 0)
+	else if(strcmp(cli.direction, "core-to-ue") == 0)
 		c2u.enabled = 1;
 	else
 		setup_error("--direction: both, ue-to-core or core-to-ue");
@@ -1067,37 +1147,50 @@ int main(int argc, char **argv)
 			|| core.local.ss.ss_family != core.remote.ss.ss_family)
 		setup_error("local and remote address of an endpoint must be of the "
 					"same family");
-	/* keys: the UE needs tx for ue->core, rx for core->ue; in passthrough the
-	 * core needs the other ones for the same directions */
-	if(!txkey && u2c.enabled)
-		setup_error("--ue-tx-key or --ue-tx-key-file is required");
-	if(!rxkey && c2u.enabled)
-		setup_error("--ue-rx-key or --ue-rx-key-file is required");
+	/* keys: the UE needs tx for ue->core, rx for core->ue; with --far-srtp
+	 * the core needs its own ones for the same directions (in passthrough it
+	 * uses the UE's) */
+	need[K_UE_TX] = u2c.enabled;
+	need[K_UE_RX] = c2u.enabled;
+	need[K_CORE_TX] = opt.far_srtp && c2u.enabled;
+	need[K_CORE_RX] = opt.far_srtp && u2c.enabled;
+	for(k = 0; k < NKEYS; k++)
+		if(need[k] && !cli.key[k])
+			setup_error("--%s or --%s-file is required%s", opt_name(O_KEY + k),
+					opt_name(O_KEY + k),
+					k >= K_CORE_TX ? " with --far-srtp" : "");
 	if(opt.interval > 0
 			&& (int64_t)(opt.warmup + opt.count) * opt.interval > 120000)
 		setup_error(
 				"--count/--warmup/--interval: the run would exceed 2 minutes");
+}
 
-	if(srtp_init() != srtp_err_status_ok)
-		setup_error("srtp_init failed");
-	if(txkey)
-		load_key("ue-tx-key", txkey, opt.ue_tx_key);
-	if(rxkey)
-		load_key("ue-rx-key", rxkey, opt.ue_rx_key);
-	explicit_bzero(txbuf, sizeof(txbuf));
-	explicit_bzero(rxbuf, sizeof(rxbuf));
+static void load_keys(void)
+{
+	int k;
 
-	/* endpoints */
+	for(k = 0; k < NKEYS; k++)
+		if(cli.key[k])
+			load_key(opt_name(O_KEY + k), cli.key[k],
+					k >= K_CORE_TX ? opt.core_suite : opt.suite, opt.key[k]);
+	explicit_bzero(cli.keybuf, sizeof(cli.keybuf));
+}
+
+/* ----- set-up ----- */
+
+/* Sockets (RTCP on PORT+1) and the SRTP sessions of both endpoints. */
+static void setup_endpoints(void)
+{
 	ue.srtp = 1;
-	core.srtp = opt.passthrough;
+	core.srtp = opt.passthrough || opt.far_srtp;
 	ue.local_rtcp = ue.local, core.local_rtcp = core.local;
 	addr_set_port(&ue.local_rtcp, addr_port(&ue.local) + 1);
 	addr_set_port(&core.local_rtcp, addr_port(&core.local) + 1);
-	if(!have_ue_rrtcp) {
+	if(!cli.have_addr[A_UE_REMOTE_RTCP]) {
 		ue.remote_rtcp = ue.remote;
 		addr_set_port(&ue.remote_rtcp, addr_port(&ue.remote) + 1);
 	}
-	if(!have_core_rrtcp) {
+	if(!cli.have_addr[A_CORE_REMOTE_RTCP]) {
 		core.remote_rtcp = core.remote;
 		addr_set_port(&core.remote_rtcp, addr_port(&core.remote) + 1);
 	}
@@ -1106,17 +1199,27 @@ int main(int argc, char **argv)
 	core.fd_rtp = bind_udp(&core.local);
 	core.fd_rtcp = bind_udp(&core.local_rtcp);
 	if(u2c.enabled) {
-		ue.tx = make_session(opt.ue_tx_key, 1);
+		ue.tx = make_session(opt.suite, opt.key[K_UE_TX], 1);
 		if(opt.passthrough)
-			core.rx = make_session(opt.ue_tx_key, 0);
+			core.rx = make_session(opt.suite, opt.key[K_UE_TX], 0);
+		else if(opt.far_srtp)
+			core.rx = make_session(opt.core_suite, opt.key[K_CORE_RX], 0);
 	}
 	if(c2u.enabled) {
-		ue.rx = make_session(opt.ue_rx_key, 0);
+		ue.rx = make_session(opt.suite, opt.key[K_UE_RX], 0);
 		if(opt.passthrough)
-			core.tx = make_session(opt.ue_rx_key, 1);
+			core.tx = make_session(opt.suite, opt.key[K_UE_RX], 1);
+		else if(opt.far_srtp)
+			core.tx = make_session(opt.core_suite, opt.key[K_CORE_TX], 1);
 	}
-	explicit_bzero(opt.ue_tx_key, sizeof(opt.ue_tx_key));
-	explicit_bzero(opt.ue_rx_key, sizeof(opt.ue_rx_key));
+	explicit_bzero(opt.key, sizeof(opt.key));
+}
+
+/* SSRCs, sequence numbers, timestamps and the per-direction bookkeeping. */
+static void setup_streams(void)
+{
+	int i;
+
 	random_bytes(&ue.ssrc, sizeof(ue.ssrc));
 	random_bytes(&core.ssrc, sizeof(core.ssrc));
 	if(core.ssrc == ue.ssrc)
@@ -1141,21 +1244,30 @@ int main(int argc, char **argv)
 		if(!d->seen || (opt.passthrough && !d->wire))
 			setup_error("out of memory");
 	}
+}
 
-	printf("srtp_probe: %s, suite %s, %d packets per direction after %d "
-		   "warm-up, "
-		   "max loss %d%s\n",
-			opt.passthrough ? "pass-through (SRTP on both ends)"
-							: "gateway (SRTP <-> RTP)",
-			opt.suite->name, opt.count, opt.warmup, opt.max_loss,
-			opt.rtcp ? ", rtcp" : "");
+static void print_banner(void)
+{
+	char a1[80], a2[80], a3[80];
+	const char *mode = "gateway (SRTP <-> RTP)";
+
+	if(opt.passthrough)
+		mode = "pass-through (SRTP on both ends)";
+	else if(opt.far_srtp)
+		mode = "hairpin (SRTP on both ends, each with its own keys)";
+	printf("srtp_probe: %s, suite %s", mode, opt.suite->name);
+	if(opt.far_srtp)
+		printf(", core suite %s", opt.core_suite->name);
+	printf(", %d packets per direction after %d warm-up, max loss %d%s\n",
+			opt.count, opt.warmup, opt.max_loss, opt.rtcp ? ", rtcp" : "");
 	printf("ue   %s -> %s (rtcp %s)\n", addr_str(&ue.local, a1, sizeof(a1)),
 			addr_str(&ue.remote, a2, sizeof(a2)),
 			addr_str(&ue.remote_rtcp, a3, sizeof(a3)));
 	printf("core %s -> %s (rtcp %s)\n", addr_str(&core.local, a1, sizeof(a1)),
 			addr_str(&core.remote, a2, sizeof(a2)),
-			addr_str(&core.remote_rtcp, a4, sizeof(a4)));
-	if(strstr(opt.suite->name, "_192_")
+			addr_str(&core.remote_rtcp, a3, sizeof(a3)));
+	if((strstr(opt.suite->name, "_192_")
+			   || (core.srtp && strstr(opt.core_suite->name, "_192_")))
 			&& srtp_get_version() < 0x02080000) /* 2.8.0 */
 		printf("note: %s derives AES-192 session keys the AES-256 way, not per "
 			   "RFC 6188 "
@@ -1164,6 +1276,13 @@ int main(int argc, char **argv)
 			   "only with itself\n",
 				srtp_get_version_string());
 	fflush(stdout);
+}
+
+/* ----- the run ----- */
+
+static void run(void)
+{
+	int i;
 
 	/* 1. warm-up */
 	for(i = 0; i < opt.warmup; i++) {
@@ -1190,25 +1309,122 @@ int main(int argc, char **argv)
 	pump(now_ms() + 50, NULL);
 
 	/* 4. RTCP */
-	if(opt.rtcp) {
-		for(i = 0; i < 2; i++) {
-			struct direction *d = i ? &c2u : &u2c;
-			int tries;
+	if(!opt.rtcp)
+		return;
+	for(i = 0; i < 2; i++) {
+		struct direction *d = i ? &c2u : &u2c;
+		int tries;
 
-			if(!d->enabled)
-				continue;
-			rtcp_dir = d;
-			for(tries = 0; tries < RTCP_TRIES && !d->rtcp_ok && !d->rtcp_fail;
-					tries++) {
-				send_rtcp(d);
-				pump(now_ms() + RTCP_WAIT_MS, rtcp_done);
-			}
+		if(!d->enabled)
+			continue;
+		rtcp_dir = d;
+		for(tries = 0; tries < RTCP_TRIES && !d->rtcp_ok && !d->rtcp_fail;
+				tries++) {
+			send_rtcp(d);
+			pump(now_ms() + RTCP_WAIT_MS, rtcp_done);
 		}
-		t = now_ms();
-		pump(t + 50, NULL);
 	}
+	pump(now_ms() + 50, NULL);
+}
 
-	/* verdict */
+/* ----- verdict ----- */
+
+static void add_reason(char *reasons, size_t size, const char *r)
+{
+	size_t n = strlen(reasons);
+
+	snprintf(reasons + n, size - n, "%s%s", n ? "; " : "", r);
+}
+
+/* Print a direction's RTP line; returns 1 (and adds a reason) on failure. */
+static int report_rtp(struct direction *d, char *reasons, size_t size)
+{
+	const char *sp = d->from->srtp ? "srtp" : "rtp",
+			   *rp = d->to->srtp ? "srtp" : "rtp";
+	char r[160];
+	int lost = opt.count - d->ok;
+
+	printf("%s: sent %d %s, received %d %s", d->label, d->sent, sp, d->rcv, rp);
+	if(opt.passthrough)
+		printf(", identical %d", d->identical);
+	if(d->to->srtp)
+		printf(", decrypted %d", d->decrypted);
+	printf(", payloads ok %d", d->ok);
+	if(lost)
+		printf(", lost %d", lost);
+	if(d->decrypt_fail)
+		printf(", decrypt failures %d", d->decrypt_fail);
+	if(d->corrupt)
+		printf(", corrupt %d", d->corrupt);
+	if(d->dup)
+		printf(", duplicates %d", d->dup);
+	if(d->bad_src)
+		printf(", from unexpected source %d", d->bad_src);
+	if(d->ssrc_changed)
+		printf(", ssrc changed %d", d->ssrc_changed);
+	if(d->unknown)
+		printf(", not rtp %d", d->unknown);
+	printf("\n");
+
+	r[0] = '\0';
+	if(d->ok < opt.count - opt.max_loss)
+		snprintf(r, sizeof(r), "%s: %d of %d payloads ok (lost %d > max %d)",
+				d->label, d->ok, opt.count, lost, opt.max_loss);
+	else if(d->decrypt_fail)
+		snprintf(r, sizeof(r), "%s: %d packets failed to decrypt", d->label,
+				d->decrypt_fail);
+	else if(d->corrupt || d->unknown)
+		snprintf(r, sizeof(r), "%s: %d corrupt packets", d->label,
+				d->corrupt + d->unknown);
+	else if(d->bad_src)
+		snprintf(r, sizeof(r), "%s: %d packets from an unexpected source",
+				d->label, d->bad_src);
+	else if(opt.passthrough && d->differing)
+		snprintf(r, sizeof(r),
+				"%s: %d packets not byte-identical to those sent", d->label,
+				d->differing);
+	if(!r[0])
+		return 0;
+	add_reason(reasons, size, r);
+	return 1;
+}
+
+/* Print a direction's RTCP line; returns 1 (and adds a reason) on failure. */
+static int report_rtcp(struct direction *d, char *reasons, size_t size)
+{
+	const char *what = d->from->srtp ? "srtcp" : "rtcp";
+	char r[200];
+
+	if(d->rtcp_ok && !d->rtcp_fail) {
+		printf("%s %s: ok", what, d->label);
+		if(opt.passthrough)
+			printf(d->rtcp_identical ? " (byte-identical)"
+									 : " (NOT byte-identical)");
+		if(d->rtcp_tries > 1)
+			printf(" (after %d tries)", d->rtcp_tries);
+		if(d->rtcp_note[0])
+			printf(" (%s)", d->rtcp_note);
+		printf("\n");
+		if(!opt.passthrough || d->rtcp_identical
+				|| (opt.allow_srtcp_reencrypt && !d->rtcp_rewritten))
+			return 0;
+		snprintf(r, sizeof(r), "%s %s: not byte-identical", what, d->label);
+	} else {
+		snprintf(r, sizeof(r), "%s %s: %s", what, d->label,
+				d->rtcp_note[0] ? d->rtcp_note : "nothing arrived");
+		printf("%s %s: FAILED after %d tries: %s\n", what, d->label,
+				d->rtcp_tries,
+				d->rtcp_note[0] ? d->rtcp_note : "nothing arrived");
+	}
+	add_reason(reasons, size, r);
+	return 1;
+}
+
+static int verdict(void)
+{
+	char reasons[1024] = "";
+	int fail = 0, i;
+
 	printf("warm-up:");
 	for(i = 0; i < 2; i++) {
 		struct direction *d = i ? &c2u : &u2c;
@@ -1219,102 +1435,38 @@ int main(int argc, char **argv)
 	printf("\n");
 	for(i = 0; i < 2; i++) {
 		struct direction *d = i ? &c2u : &u2c;
-		const char *sp = d->from->srtp ? "srtp" : "rtp",
-				   *rp = d->to->srtp ? "srtp" : "rtp";
-		char r[160];
-		int lost = opt.count - d->ok;
 
-		if(!d->enabled)
-			continue;
-		printf("%s: sent %d %s, received %d %s", d->label, d->sent, sp, d->rcv,
-				rp);
-		if(opt.passthrough)
-			printf(", identical %d", d->identical);
-		if(d->to->srtp)
-			printf(", decrypted %d", d->decrypted);
-		printf(", payloads ok %d", d->ok);
-		if(lost)
-			printf(", lost %d", lost);
-		if(d->decrypt_fail)
-			printf(", decrypt failures %d", d->decrypt_fail);
-		if(d->corrupt)
-			printf(", corrupt %d", d->corrupt);
-		if(d->dup)
-			printf(", duplicates %d", d->dup);
-		if(d->bad_src)
-			printf(", from unexpected source %d", d->bad_src);
-		if(d->ssrc_changed)
-			printf(", ssrc changed %d", d->ssrc_changed);
-		if(d->unknown)
-			printf(", not rtp %d", d->unknown);
-		printf("\n");
-
-		r[0] = '\0';
-		if(d->ok < opt.count - opt.max_loss)
-			snprintf(r, sizeof(r),
-					"%s: %d of %d payloads ok (lost %d > max %d)", d->label,
-					d->ok, opt.count, lost, opt.max_loss);
-		else if(d->decrypt_fail)
-			snprintf(r, sizeof(r), "%s: %d packets failed to decrypt", d->label,
-					d->decrypt_fail);
-		else if(d->corrupt || d->unknown)
-			snprintf(r, sizeof(r), "%s: %d corrupt packets", d->label,
-					d->corrupt + d->unknown);
-		else if(d->bad_src)
-			snprintf(r, sizeof(r), "%s: %d packets from an unexpected source",
-					d->label, d->bad_src);
-		else if(opt.passthrough && d->differing)
-			snprintf(r, sizeof(r),
-					"%s: %d packets not byte-identical to those sent", d->label,
-					d->differing);
-		if(r[0]) {
-			fail = 1;
-			snprintf(reasons + strlen(reasons),
-					sizeof(reasons) - strlen(reasons), "%s%s",
-					reasons[0] ? "; " : "", r);
-		}
+		if(d->enabled)
+			fail |= report_rtp(d, reasons, sizeof(reasons));
 	}
-	if(opt.rtcp) {
-		for(i = 0; i < 2; i++) {
-			struct direction *d = i ? &c2u : &u2c;
-			const char *what = d->from->srtp ? "srtcp" : "rtcp";
-			char r[200];
+	for(i = 0; opt.rtcp && i < 2; i++) {
+		struct direction *d = i ? &c2u : &u2c;
 
-			if(!d->enabled)
-				continue;
-			if(d->rtcp_ok && !d->rtcp_fail) {
-				printf("%s %s: ok", what, d->label);
-				if(opt.passthrough)
-					printf(d->rtcp_identical ? " (byte-identical)"
-											 : " (NOT byte-identical)");
-				if(d->rtcp_tries > 1)
-					printf(" (after %d tries)", d->rtcp_tries);
-				if(d->rtcp_note[0])
-					printf(" (%s)", d->rtcp_note);
-				printf("\n");
-				if(!opt.passthrough || d->rtcp_identical
-						|| (opt.allow_srtcp_reencrypt && !d->rtcp_rewritten))
-					continue;
-				snprintf(r, sizeof(r), "%s %s: not byte-identical", what,
-						d->label);
-			} else {
-				snprintf(r, sizeof(r), "%s %s: %s", what, d->label,
-						d->rtcp_note[0] ? d->rtcp_note : "nothing arrived");
-				printf("%s %s: FAILED after %d tries: %s\n", what, d->label,
-						d->rtcp_tries,
-						d->rtcp_note[0] ? d->rtcp_note : "nothing arrived");
-			}
-			fail = 1;
-			snprintf(reasons + strlen(reasons),
-					sizeof(reasons) - strlen(reasons), "%s%s",
-					reasons[0] ? "; " : "", r);
-		}
+		if(d->enabled)
+			fail |= report_rtcp(d, reasons, sizeof(reasons));
 	}
 	if(fail)
 		printf("VERDICT: FAIL %s\n", reasons);
 	else
 		printf("VERDICT: PASS\n");
 	fflush(stdout);
+	return fail;
+}
+
+int main(int argc, char **argv)
+{
+	int fail;
+
+	parse_args(argc, argv);
+	check_args();
+	if(srtp_init() != srtp_err_status_ok)
+		setup_error("srtp_init failed");
+	load_keys();
+	setup_endpoints();
+	setup_streams();
+	print_banner();
+	run();
+	fail = verdict();
 
 	if(ue.tx)
 		srtp_dealloc(ue.tx);
