@@ -435,7 +435,7 @@ run_module() {
 #   kamailio_per_call  instructions inside receive_msg (all SIP processing)
 #   offer/answer/delete_per_call  inclusive instructions of medsec_call_*
 #   ng_per_call        inclusive instructions of the ng exchange
-#                      (medsec_agw_sdp, medsec_agw_delete_call: encoding,
+#                      (medsec_agw_sdp, medsec_agw_delete: encoding,
 #                      client, reply parsing; user space only)
 #   module_own_per_call  offer + answer + delete - ng
 #   wipe_per_call      the module's explicit_bzero of its scratch buffers
@@ -461,8 +461,8 @@ cg_analyse() {
 		}
 		END {
 			offer = incl["medsec_call_offer"]; answer = incl["medsec_call_answer"]
-			del = incl["medsec_call_delete"]
-			ng = incl["medsec_agw_sdp"] + incl["medsec_agw_delete_call"]
+			del = incl["medsec_session_delete"]
+			ng = incl["medsec_agw_sdp"] + incl["medsec_agw_delete"]
 			own = offer + answer + del - ng
 			printf "calls %d\n", calls
 			printf "kamailio_per_call %.0f\n", total / calls
