@@ -656,6 +656,8 @@ static int answer_leg(step_t *s)
 				s->ids.callid.s);
 		return MEDSEC_ERR_MSG;
 	}
+	if(!s->known && s->msg->first_line.type == SIP_REQUEST)
+		return fail(s, F_NO_LEG, NULL); /* a PRACK or an ACK */
 	if(!s->known) {
 		LM_NOTICE("answer for unknown call %.*s\n", s->ids.callid.len,
 				s->ids.callid.s);
