@@ -30,18 +30,19 @@ local function relay()
 	KSR.x.exit()
 end
 
+-- The next hop toward the core (the S-CSCF when SCSCF_URI is set) and the
+-- socket it leaves from.
 local function to_core()
 	local scscf = def("SCSCF_URI")
 	if scscf ~= nil then
 		KSR.setdsturi(scscf)
 	end
 	KSR.corex.set_send_socket("udp:" .. def("LISTEN_IP") .. ":" .. def("CORE_PORT"))
-	relay()
 end
 
+-- Toward the UE (the contact in the Request-URI).
 local function to_ue()
 	KSR.corex.set_send_socket("udp:" .. def("LISTEN_IP") .. ":" .. def("SIP_PORT"))
-	relay()
 end
 
 -- The offer goes to the media gateway; ims_medsec answers refusals itself
@@ -128,20 +129,23 @@ function ksr_request_route()
 	end
 	if KSR.is_REGISTER() then
 		KSR.tm.t_on_reply("ksr_onreply_register")
-		to_core()
 	end
 	if KSR.is_INVITE() or KSR.is_SUBSCRIBE() then
 		KSR.rr.record_route()
+	end
+	-- where the request goes, before its offer: the media gateway writes
+	-- the SDP for the next hop in that hop's address family
+	if from_ue() or KSR.is_REGISTER() then
+		to_core()
+	else
+		to_ue()
 	end
 	if KSR.is_INVITE() then
 		media_offer()
 		KSR.tm.t_on_reply("ksr_onreply_media")
 		KSR.tm.t_on_failure("ksr_failure_media")
 	end
-	if from_ue() then
-		to_core()
-	end
-	to_ue()
+	relay()
 end
 
 -- Replies to REGISTER: the e2ae indication and the binding.

@@ -382,7 +382,8 @@ static int send_req(const char *cmd, const medsec_ids_t *ids, rng_benc *e,
 }
 
 int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,
-		const char *transport, unsigned int sdes_no, int *node, str *out)
+		const char *transport, unsigned int sdes_no, const char *family,
+		int *node, str *out)
 {
 	const rng_reply *rep;
 	rng_benc e;
@@ -404,6 +405,8 @@ int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,
 	rng_benc_kv_cstr(&e, "DTLS", "off");
 	if(transport)
 		rng_benc_kv_cstr(&e, "transport-protocol", transport);
+	if(family)
+		rng_benc_kv_cstr(&e, "address family", family);
 	if(sdes_no) {
 		char flag[48];
 		rng_benc_cstr(&e, "SDES");

@@ -45,12 +45,14 @@ void medsec_agw_destroy(void);
  *
  * One ng offer or answer ("offer"/"answer") carrying sdp, with ICE removed,
  * DTLS off, an optional transport-protocol and SDES-no-<suite> for every
- * bit (1 << suite) of sdes_no.  *node: the call's node, or -1 to pick one
+ * bit (1 << suite) of sdes_no, and the address family of the SDP it writes
+ * ("IP4"/"IP6", or NULL: the family of the SDP it gets).  *node: the call's node, or -1 to pick one
  * for a new call (with failover; *node is then set).  On MEDSEC_OK, out
  * points at the AGW's SDP, valid until the next request of this process.
  */
 int medsec_agw_sdp(const char *cmd, const medsec_ids_t *ids, const str *sdp,
-		const char *transport, unsigned int sdes_no, int *node, str *out);
+		const char *transport, unsigned int sdes_no, const char *family,
+		int *node, str *out);
 /* ng delete on the call's node: the whole call when ids has no to-tag and
  * no via-branch, else that branch only. */
 int medsec_agw_delete(const medsec_ids_t *ids, int node);

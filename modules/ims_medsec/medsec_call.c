@@ -396,8 +396,9 @@ static int offer_anchor(step_t *s)
 
 	if(l->node < 0 && sib >= 0) /* a parallel fork joins its AGW call */
 		l->node = s->call.leg[sib].node;
+	/* each side's SDP in that side's address family (IPv6 UEs, IPv4 core) */
 	r = medsec_agw_sdp("offer", &s->ng, &s->sdp1, s->res.transport,
-			s->res.sdes_no, &l->node, &agw);
+			s->res.sdes_no, medsec_sip_out_family(s->msg), &l->node, &agw);
 	if(r != MEDSEC_OK) {
 		/* a node that answered may hold a half-made session */
 		offer_release(s);
@@ -589,7 +590,8 @@ static int answer_anchor(step_t *s, medsec_e2ae_result_t *agw_res)
 	str agw;
 	int r;
 
-	r = medsec_agw_sdp("answer", &s->ng, &s->sdp1, NULL, 0, &l->node, &agw);
+	r = medsec_agw_sdp(
+			"answer", &s->ng, &s->sdp1, NULL, 0, NULL, &l->node, &agw);
 	if(r != MEDSEC_OK) {
 		medsec_stats_failed(r);
 		medsec_outcome_reason(r == MEDSEC_ERR_AGW ? _fail[F_AGW_DOWN].warning

@@ -7,6 +7,8 @@
 #include "core/data_lump_rpl.h"
 #include "core/dprint.h"
 #include "core/forward.h"
+#include "core/resolve.h"
+#include "core/parser/parse_uri.h"
 #include "core/mem/mem.h"
 #include "core/parser/parse_content.h"
 #include "core/parser/parse_cseq.h"
@@ -74,6 +76,26 @@ int medsec_sip_first_passage(sip_msg_t *msg)
 		}
 	}
 	return 1;
+}
+
+const char *medsec_sip_out_family(sip_msg_t *msg)
+{
+	struct sip_uri u;
+	ip_addr_t ip;
+	str *uri;
+
+	if(msg->first_line.type != SIP_REQUEST)
+		return NULL;
+	if(msg->force_send_socket)
+		return msg->force_send_socket->address.af == AF_INET6 ? "IP6" : "IP4";
+	uri = msg->dst_uri.len > 0 ? &msg->dst_uri : GET_RURI(msg);
+	if(uri->len <= 0 || parse_uri(uri->s, uri->len, &u) < 0 || u.host.len <= 0)
+		return NULL;
+	if(str2ipbuf(&u.host, &ip) == 0)
+		return "IP4";
+	if(u.host.s[0] == '[' && str2ip6buf(&u.host, &ip) == 0)
+		return "IP6";
+	return NULL;
 }
 
 int medsec_sip_sdp(sip_msg_t *msg, str *body)

@@ -26,6 +26,11 @@ int medsec_sip_ids(sip_msg_t *msg, medsec_ids_t *ids);
  * of ours in a request, none under the top one (ours) in a reply; 0 when
  * the request passed here before (a hairpin's second passage). */
 int medsec_sip_first_passage(sip_msg_t *msg);
+/* "IP4" or "IP6": the address family of where a request goes next (its
+ * forced send socket, else the host of its destination URI or
+ * Request-URI when that is an IP address); NULL when unknown or for a
+ * reply. */
+const char *medsec_sip_out_family(sip_msg_t *msg);
 /* The SDP body (application/sdp); -1 when the message carries none. */
 int medsec_sip_sdp(sip_msg_t *msg, str *body);
 /* Replace the body (found by medsec_sip_sdp) with a copy of sdp. */
