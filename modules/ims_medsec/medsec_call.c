@@ -229,8 +229,9 @@ static void ctx_init(medsec_e2ae_ctx_t *ctx, int from_ue, int ue_e2ae)
 	ctx->sdp = &_medsec_sdp;
 }
 
-/* The message's identifiers and the stored call (or an empty one). */
-static int step_begin(step_t *s, sip_msg_t *msg)
+/* The message's identifiers and the stored call (or an empty one), its
+ * expiry refreshed when refresh is set. */
+static int step_begin(step_t *s, sip_msg_t *msg, int refresh)
 {
 	memset(&s->ids, 0, sizeof(s->ids));
 	s->msg = msg;
@@ -238,7 +239,7 @@ static int step_begin(step_t *s, sip_msg_t *msg)
 	s->new_leg = 0;
 	if(medsec_sip_ids(msg, &s->ids) < 0)
 		return -1;
-	s->known = medsec_session_get(&s->ids.callid, &s->base, 0) == 0;
+	s->known = medsec_session_get(&s->ids.callid, &s->base, refresh) == 0;
 	if(s->known)
 		s->call = s->base;
 	else
@@ -497,7 +498,7 @@ static int call_offer(sip_msg_t *msg, int from_ue)
 	step_t s;
 	int f;
 
-	if(step_begin(&s, msg) < 0)
+	if(step_begin(&s, msg, 0) < 0)
 		return fail(&s, F_IDS, NULL);
 	if((f = offer_leg(&s, from_ue)) != 0)
 		return fail(&s, f, NULL);
@@ -665,7 +666,6 @@ static int answer_leg(step_t *s)
 				s->ids.callid.s);
 		return MEDSEC_ERR_NOCALL;
 	}
-	medsec_session_get(&s->ids.callid, NULL, 1); /* refresh */
 	s->li = medsec_session_leg(s->msg, &s->ids, &s->call, -1);
 	if(s->li < 0)
 		return fail(s, F_NO_LEG, NULL);
@@ -679,7 +679,7 @@ static int call_answer(sip_msg_t *msg)
 	step_t s;
 	int r, initial, dialog = -1;
 
-	if(step_begin(&s, msg) < 0 || medsec_sip_sdp(msg, &s.body) < 0)
+	if(step_begin(&s, msg, 1) < 0 || medsec_sip_sdp(msg, &s.body) < 0)
 		return MEDSEC_ERR_MSG;
 	if((r = answer_leg(&s)) != 0)
 		return r;
