@@ -281,7 +281,7 @@ static void ng_ids(step_t *s, int offer, int initial)
  * it.  0, or the failure. */
 static int offer_leg(step_t *s, int from_ue)
 {
-	int role = from_ue ? MEDSEC_ROLE_ORIG : MEDSEC_ROLE_TERM, other;
+	int role = from_ue ? MEDSEC_ROLE_ORIG : MEDSEC_ROLE_TERM;
 	uint32_t via;
 
 	if(!is_initial(s)) {
@@ -298,16 +298,30 @@ static int offer_leg(step_t *s, int from_ue)
 	via = medsec_leg_hash(s->ids.via_branch.s, s->ids.via_branch.len);
 	if((s->li = medsec_leg_find(&s->call, role, via)) >= 0)
 		return 0;
-	other = medsec_leg_find(&s->call, role, 0) >= 0;
 	if((s->li = medsec_leg_add(&s->call, role, via)) < 0) {
 		LM_NOTICE("call %.*s: more than %d legs\n", s->ids.callid.len,
 				s->ids.callid.s, MEDSEC_MAX_LEGS);
 		return F_FORKS;
 	}
 	s->new_leg = 1;
-	if(other)
+	return 0;
+}
+
+/* Store the call; a new leg is counted by what it joined (decided under
+ * the table's lock: forks and passages may arrive at the same instant):
+ * a leg of its own role (a parallel fork) or only the other role's (a
+ * hairpin's second passage).  -1 when it could not be stored. */
+static int commit_store(step_t *s)
+{
+	unsigned int roles, own = 1U << LEG(s)->role;
+
+	if(medsec_session_store_roles(
+			   &s->ids.callid, &s->call, s->known ? &s->base : NULL, &roles)
+			< 0)
+		return -1;
+	if(s->new_leg && (roles & own))
 		medsec_stats_inc(MEDSEC_ST_FORKS);
-	else if(medsec_leg_roles(&s->call) != (1U << role))
+	else if(s->new_leg && roles != 0)
 		medsec_stats_inc(MEDSEC_ST_HAIRPIN);
 	return 0;
 }
@@ -367,8 +381,7 @@ static int offer_untouched(step_t *s)
 		medsec_session_leg_release(&s->ids, &s->call, s->li);
 		l->node = -1;
 	}
-	if(medsec_session_store(&s->ids.callid, &s->call, s->known ? &s->base : 0)
-					< 0
+	if(commit_store(s) < 0
 			|| set_body(s->msg, &s->body, s->sdp1.s, s->sdp1.len) < 0)
 		return fail(s, F_STORE, NULL);
 	if(s->new_leg)
@@ -421,18 +434,11 @@ static int offer_anchor(step_t *s)
 static int offer_commit(step_t *s, int from_ue)
 {
 	medsec_leg_t *l = LEG(s);
-	int stored;
 
-	stored = medsec_session_store(
-			&s->ids.callid, &s->call, s->known ? &s->base : NULL);
-	if(stored < 0 || set_body(s->msg, &s->body, _medsec_out2, s->res.len) < 0) {
+	if(commit_store(s) < 0
+			|| set_body(s->msg, &s->body, _medsec_out2, s->res.len) < 0) {
 		offer_release(s);
 		return fail(s, F_STORE, NULL);
-	}
-	if(s->new_leg && !s->known && stored == 1) {
-		/* another INVITE of the call got there first, at the same time:
-		 * a parallel fork too (its leg was merged in) */
-		medsec_stats_inc(MEDSEC_ST_FORKS);
 	}
 	if(l->st.mode == MEDSEC_MODE_E2AE) {
 		if(from_ue)

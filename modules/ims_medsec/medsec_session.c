@@ -48,13 +48,15 @@ int medsec_session_get(const str *callid, medsec_call_t *c, int refresh)
 typedef struct store_param
 {
 	const medsec_call_t *base;
-	int legs; /* legs left in the stored value */
+	int legs;			/* legs left in the stored value */
+	unsigned int roles; /* roles the stored value had before the merge */
 } store_param_t;
 
 static void store_merge(void *stored, const void *value, void *param)
 {
 	store_param_t *p = param;
 
+	p->roles = medsec_leg_roles(stored);
 	if(medsec_call_merge(stored, value, p->base) > 0)
 		LM_WARN("a call has more than %d legs: the newest is not kept\n",
 				MEDSEC_MAX_LEGS);
@@ -64,7 +66,13 @@ static void store_merge(void *stored, const void *value, void *param)
 int medsec_session_store(
 		const str *callid, const medsec_call_t *c, const medsec_call_t *base)
 {
-	store_param_t p = {base, medsec_leg_count(c, MEDSEC_ROLE_NONE)};
+	return medsec_session_store_roles(callid, c, base, NULL);
+}
+
+int medsec_session_store_roles(const str *callid, const medsec_call_t *c,
+		const medsec_call_t *base, unsigned int *roles)
+{
+	store_param_t p = {base, medsec_leg_count(c, MEDSEC_ROLE_NONE), 0};
 	int r;
 
 	if(base == NULL && p.legs == 0)
@@ -73,6 +81,8 @@ int medsec_session_store(
 			_medsec_calls, callid, c, medsec_session_timeout, store_merge, &p);
 	if(r >= 0 && p.legs == 0)
 		medsec_ht_del(_medsec_calls, callid);
+	if(roles)
+		*roles = r == 1 ? p.roles : 0;
 	return r;
 }
 

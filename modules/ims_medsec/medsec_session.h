@@ -37,6 +37,11 @@ int medsec_session_get(const str *callid, medsec_call_t *c, int refresh);
  */
 int medsec_session_store(
 		const str *callid, const medsec_call_t *c, const medsec_call_t *base);
+/* The same; *roles: the roles (bits, medsec_leg_roles) the stored entry
+ * had before this merge, under its lock (0 when inserted): what a new leg
+ * joined, whatever other processes stored meanwhile. */
+int medsec_session_store_roles(const str *callid, const medsec_call_t *c,
+		const medsec_call_t *base, unsigned int *roles);
 
 /* The leg a message belongs to (medsec_leg_role, medsec_leg_pick): side 1
  * or 0 when the script told it (offers), -1 otherwise.  -1 when none. */
