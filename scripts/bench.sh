@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: ims_medsec's reproducible benchmark (see bench/README.md).
 #
-#   scripts/bench.sh [capacity] [module] [ngrtt] [regtable]   (default: all four)
+#   scripts/bench.sh [capacity] [module] [ngrtt] [regtable] [hairpin]
+#                                       (default: all five)
 #   scripts/bench.sh report RUN_DIR     the results of an earlier run, again
 #
 # 1. capacity  call-rate ramp, back to back: (a) Kamailio + ims_medsec,
@@ -13,6 +14,12 @@
 #              with concurrent workers
 # 4. regtable  shared memory per e2ae registration (real Kamailio) and
 #              lookup cost at 1k, 10k and 100k registrations
+# 5. hairpin   callgrind of Kamailio during hairpin e2ae calls (UE A ->
+#              P-CSCF -> S-CSCF -> P-CSCF -> UE B, both UEs e2ae; the
+#              S-CSCF is test/scscf.cfg through test/hairpin.sh): the
+#              module's own instructions per hairpin call (both passages)
+#              against a single-passage e2ae call's, measured in the same
+#              run (a second Kamailio under callgrind), and their ratio
 #
 # Everything runs on 127.0.0.1 with ports from build/bin/freeport, through
 # test/lib.sh (processes stopped by pidfile only).  The run directory is
@@ -27,7 +34,8 @@
 #   BENCH_WORKERS     Kamailio SIP workers in (a) and (b), and ng_load's [4]
 #   BENCH_STOP_AFTER  a configuration's ramp ends after this many
 #                     consecutive steps over 0.1 % failed calls [2]
-#   BENCH_CG_CALLS    calls under callgrind [100]
+#   BENCH_CG_CALLS    calls under callgrind [100] (in hairpin: that many
+#                     single-passage calls, and that many hairpin calls)
 #   BENCH_REGS        registrations made through Kamailio for the memory
 #                     figure [10000]
 #   BENCH_RESULTS     where the results go [bench/results; the run
@@ -65,7 +73,7 @@ sections=("$@")
 if [ ${#sections[@]} -gt 0 ] && [ "${1:-}" != report ] && [ -z "${BENCH_RESULTS_GIVEN:-}" ]; then
 	BENCH_PARTIAL=1
 fi
-[ ${#sections[@]} -gt 0 ] || sections=(capacity module ngrtt regtable)
+[ ${#sections[@]} -gt 0 ] || sections=(capacity module ngrtt regtable hairpin)
 want() {
 	local s
 	for s in "${sections[@]}"; do [ "$s" = "$1" ] && return 0; done
@@ -373,23 +381,21 @@ run_capacity() {
 
 # ----- 2. module cost (callgrind) -----
 
-# Kamailio under callgrind: counting only inside receive_msg() (the
-# processing of each SIP message, start-up and timers left out), one
-# output file per process.
-run_module() {
-	local cg=$RUN_DIR/callgrind pidfile rundir port core_port i keys_uac keys_uas
+# cg_kamailio_start NAME DIR: the example P-CSCF (etc/ims_medsec-pcscf.cfg)
+# under callgrind, counting only inside receive_msg() (the processing of
+# each SIP message, start-up and timers left out), one profile per process
+# in DIR (callgrind.out.<pid>); on rtpengine $BENCH_NG, the S-CSCF/core at
+# SCSCF_PORT.  Log NAME.log, pidfile NAME.pid.  Sets KAM_SIP_PORT,
+# KAM_PIDFILE and CG_PID (valgrind's: the process group of Kamailio).
+cg_kamailio_start() {
+	local name=$1 cg=$2 pidfile rundir port core_port
 	mkdir -p "$cg"
-	bench_sdps
-	bench_rtpengine cg
-	SCSCF_PORT=$(alloc_ports 1)
-	UE_PORT=$(alloc_ports 1)
-	export SCSCF_PORT
 	port=$(alloc_ports 1)
 	core_port=$(alloc_ports 1)
-	pidfile=$RUN_DIR/kamailio-cg.pid
+	pidfile=$RUN_DIR/$name.pid
 	rundir=$(mktemp -d "${TMPDIR:-/tmp}/imk.XXXXXX")
 	echo "$rundir" >>"$RUN_DIR/tmpdirs"
-	start_bg kamailio-cg callgrind-amd64 valgrind --tool=callgrind \
+	start_bg "$name" callgrind-amd64 valgrind --tool=callgrind \
 		--collect-atstart=no --toggle-collect=receive_msg --dump-instr=no \
 		--callgrind-out-file="$cg/callgrind.out.%p" \
 		kamailio -m "$BENCH_SHM_MB" -f "$REPO_ROOT/etc/ims_medsec-pcscf.cfg" -DD -E \
@@ -398,35 +404,61 @@ run_module() {
 		-A "RTPENGINE_NG=\"udp:127.0.0.1:$BENCH_NG\"" -A "WORKERS=$BENCH_WORKERS" \
 		-A "SCSCF_URI=\"sip:127.0.0.1:$SCSCF_PORT\""
 	register_proc "$pidfile" callgrind-amd64
-	local cgpid=$BG_PID
-	wait_until 90 _kamailio_ready "$cgpid" "$pidfile" "$port" && _alive "$cgpid" ||
-		fail "Kamailio under callgrind did not start"
+	CG_PID=$BG_PID
+	wait_until 90 _kamailio_ready "$CG_PID" "$pidfile" "$port" && _alive "$CG_PID" ||
+		fail "Kamailio under callgrind ($name) did not start"
 	KAM_SIP_PORT=$port KAM_PIDFILE=$pidfile
-	note "Kamailio under callgrind: SIP 127.0.0.1:$port"
-	bench_register a
-	bench_uas a
-	mapfile -t keys_uac < <(uac_keys a)
-	start_bg uac-cg sipp "$SIPP" -sf "$TEST_SIPP_DIR/e2ae_uac_call.xml" -nostdin \
-		-i 127.0.0.1 -p "$UE_PORT" -mp "$(alloc_ports 4)" -d "$BENCH_HOLD_MS" \
-		-r 10 -m "$BENCH_CG_CALLS" -recv_timeout 10000 -timeout 120s \
-		"${keys_uac[@]}" -trace_stat -stf "$RUN_DIR/uac-cg.csv" -fd 60 \
-		"127.0.0.1:$KAM_SIP_PORT"
-	wait "$BG_PID" || true
-	CG_OK=$(sipp_successful "$RUN_DIR/uac-cg.csv")
-	wait_until 10 ng_no_calls "$BENCH_NG" || true
-	# SIGTERM: every process writes its profile as it exits
-	stop_pidfiles "$BENCH_UAS_PIDFILE" sipp || true
-	kill -TERM "$cgpid" 2>/dev/null || true
+	note "Kamailio under callgrind ($name): SIP 127.0.0.1:$port"
+}
+
+# cg_kamailio_stop NAME: end the Kamailio of cg_kamailio_start with
+# SIGTERM (every process writes its profile as it exits), by its pid.
+cg_kamailio_stop() {
+	local name=$1 i
+	kill -TERM "$CG_PID" 2>/dev/null || true
 	for i in $(seq 1 300); do
-		_group_alive "$cgpid" || break
+		_group_alive "$CG_PID" || break
 		sleep 0.1
 	done
-	stop_pidfiles "$pidfile" callgrind-amd64 "$RUN_DIR/kamailio-cg.bg.pid" callgrind-amd64 || true
-	wait "$cgpid" 2>/dev/null || true
+	stop_pidfiles "$RUN_DIR/$name.pid" callgrind-amd64 "$RUN_DIR/$name.bg.pid" callgrind-amd64 || true
+	wait "$CG_PID" 2>/dev/null || true
+}
+
+# cg_e2ae_calls CONFIG: BENCH_CG_CALLS originating e2ae calls (UE ->
+# core, the "module" part's calls) through the Kamailio of
+# cg_kamailio_start, 10 calls/s: the UE (UE_PORT) registers, the core
+# answers on SCSCF_PORT (SIPp names reg-CONFIG, uas-CONFIG, uac-cg-CONFIG,
+# or uac-cg for CONFIG a).  Sets CG_OK (the successful calls).
+cg_e2ae_calls() {
+	local cfg=$1 uac=uac-cg keys_uac
+	[ "$cfg" = a ] || uac=uac-cg-$cfg
+	bench_register "$cfg"
+	bench_uas "$cfg"
+	mapfile -t keys_uac < <(uac_keys "$cfg")
+	start_bg "$uac" sipp "$SIPP" -sf "$TEST_SIPP_DIR/e2ae_uac_call.xml" -nostdin \
+		-i 127.0.0.1 -p "$UE_PORT" -mp "$(alloc_ports 4)" -d "$BENCH_HOLD_MS" \
+		-r 10 -m "$BENCH_CG_CALLS" -recv_timeout 10000 -timeout 120s \
+		"${keys_uac[@]}" -trace_stat -stf "$RUN_DIR/$uac.csv" -fd 60 \
+		"127.0.0.1:$KAM_SIP_PORT"
+	wait "$BG_PID" || true
+	CG_OK=$(sipp_successful "$RUN_DIR/$uac.csv")
+	wait_until 10 ng_no_calls "$BENCH_NG" || true
+	stop_pidfiles "$BENCH_UAS_PIDFILE" sipp || true
+}
+
+run_module() {
+	bench_sdps
+	bench_rtpengine cg
+	SCSCF_PORT=$(alloc_ports 1)
+	UE_PORT=$(alloc_ports 1)
+	export SCSCF_PORT
+	cg_kamailio_start kamailio-cg "$RUN_DIR/callgrind"
+	cg_e2ae_calls a
+	cg_kamailio_stop kamailio-cg
 	stop_pidfiles "$BENCH_RTPE_PIDFILE" rtpengine || true
 	[ "$CG_OK" -gt 0 ] || fail "no call succeeded under callgrind"
 	note "callgrind: $CG_OK calls ok of $BENCH_CG_CALLS"
-	cg_analyse "$cg" "$CG_OK" >"$RUN_DIR/module.out"
+	cg_analyse "$RUN_DIR/callgrind" "$CG_OK" >"$RUN_DIR/module.out"
 	cat "$RUN_DIR/module.out" >&2
 }
 
@@ -478,6 +510,150 @@ cg_analyse() {
 			printf "rest_share_pct %.2f\n", total ? 100 * (own - wipe - acost) / total : 0
 			for (k in arc) printf "arc %s %.0f\n", k, arc[k] / calls
 		}' "$dir/functions.txt" | sort -k1,1 -k4,4nr | awk '$1 != "arc" || n++ < 10'
+}
+
+# ----- 5. hairpin (callgrind) -----
+
+# A hairpin e2ae call: UE A and UE B, both registered with sdes-srtp;mediasec
+# through the same P-CSCF, call each other; the INVITE passes the P-CSCF
+# twice, each passage its own leg on the gateway (test/hairpin.sh):
+#
+#   UE A --> P-CSCF UE side (orig leg) --> S-CSCF (Kamailio, test/scscf.cfg)
+#        --> P-CSCF core side (term leg, "<Call-ID>;mt") --> UE B
+#
+# The P-CSCF runs under callgrind as in the "module" part, during
+# BENCH_CG_CALLS hairpin calls; a second P-CSCF under callgrind, in the
+# same run, takes BENCH_CG_CALLS single-passage e2ae calls (the "module"
+# part's).  The module's own instructions per call (offer + answer +
+# delete, ng exchange excluded: cg_analyse) of both, and their ratio.
+# The S-CSCF is test/hairpin.sh's hairpin_scscf (not under callgrind).
+
+# hp_sdps: B's answer to the gateway's offer: RTP/SAVP, the
+# AES_CM_128_HMAC_SHA1_80 line (tag 1: the policy's first suite, the
+# first crypto line the gateway offers) with B's own key.  A's offer is
+# bench_sdps's ue-offer.sdp.
+hp_sdps() {
+	e2ae_sdp_file "$RUN_DIR/ueb-answer.sdp" ueb "m=audio 40020 RTP/SAVP 0" \
+		"a=rtpmap:0 PCMU/8000" \
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:$(srtp_gen_key AES_CM_128_HMAC_SHA1_80)" \
+		"a=sendrecv"
+}
+
+# cg_hairpin_calls: BENCH_CG_CALLS hairpin calls through the Kamailio of
+# cg_kamailio_start, 10 calls/s: A (uea, A_PORT) and B (ueb, B_PORT)
+# register with mediasec through it (SIPp registrar on SCSCF_PORT), then
+# the Kamailio S-CSCF takes SCSCF_PORT.  What each UE must receive
+# (checked by the scenarios on every call): A's 200 and B's INVITE
+# RTP/SAVP with a=3ge2ae:applied and AES_CM_128_HMAC_SHA1_80 first.  Sets
+# CG_OK.
+cg_hairpin_calls() {
+	local -a exp=(-key exp_proto RTP/SAVP -key exp_3ge2ae applied -key exp_crypto AES_CM_128_HMAC_SHA1_80)
+	A_PORT=$(alloc_ports 1)
+	B_PORT=$(alloc_ports 1)
+	e2ae_register reg-hpa "$A_PORT" uea
+	e2ae_register reg-hpb "$B_PORT" ueb
+	hairpin_scscf "sip:ueb@127.0.0.1:$B_PORT"
+	start_bg uas-hpb sipp "$SIPP" -sf "$TEST_SIPP_DIR/e2ae_uas_call.xml" -nostdin \
+		-i 127.0.0.1 -p "$B_PORT" -mp "$(alloc_ports 4)" -d 0 \
+		-key answer_sdp "$RUN_DIR/ueb-answer.sdp" "${exp[@]}" \
+		-trace_err -error_file "$RUN_DIR/uas-hpb.errors.trace"
+	local uas=$RUN_DIR/uas-hpb.bg.pid
+	e2ae_sipp_bound "$B_PORT"
+	start_bg uac-hpa sipp "$SIPP" -sf "$TEST_SIPP_DIR/e2ae_uac_call.xml" -nostdin \
+		-i 127.0.0.1 -p "$A_PORT" -mp "$(alloc_ports 4)" -d "$BENCH_HOLD_MS" \
+		-r 10 -m "$BENCH_CG_CALLS" -recv_timeout 10000 -timeout 120s \
+		-key ruri sip:ueb@ims.test -key user uea -key offer_sdp "$RUN_DIR/ue-offer.sdp" \
+		"${exp[@]}" -trace_stat -stf "$RUN_DIR/uac-hpa.csv" -fd 60 \
+		-trace_err -error_file "$RUN_DIR/uac-hpa.errors.trace" "127.0.0.1:$KAM_SIP_PORT"
+	wait "$BG_PID" || true
+	CG_OK=$(sipp_successful "$RUN_DIR/uac-hpa.csv")
+	wait_until 10 ng_no_calls "$BENCH_NG" || true
+	stop_pidfiles "$uas" sipp || true
+	hairpin_scscf_stop
+	local f
+	for f in uas-hpb uac-hpa; do
+		if [ -f "$RUN_DIR/$f.errors.trace" ]; then
+			sdes_mask <"$RUN_DIR/$f.errors.trace" >"$RUN_DIR/$f.errors.log"
+			rm -f "$RUN_DIR/$f.errors.trace"
+		fi
+	done
+}
+
+# cg_entries DIR FN: how many times FN was called (every caller), from
+# DIR/functions.txt (cg_analyse)
+cg_entries() {
+	awk -v f="$2" '$1 == "call" && $3 == f { n += $4 } END { print n + 0 }' "$1/functions.txt"
+}
+
+run_hairpin() {
+	local s=$RUN_DIR/callgrind-single h=$RUN_DIR/callgrind-hairpin single_ok k fn
+	[ -f "$REPO_ROOT/test/hairpin.sh" ] && [ -f "$REPO_ROOT/test/scscf.cfg" ] ||
+		fail "part hairpin: test/hairpin.sh and test/scscf.cfg (the hairpin tests' S-CSCF) are missing"
+	# shellcheck source=../test/hairpin.sh
+	. "$REPO_ROOT/test/hairpin.sh"
+	declare -F hairpin_scscf >/dev/null && declare -F hairpin_scscf_stop >/dev/null ||
+		fail "part hairpin: test/hairpin.sh has no hairpin_scscf / hairpin_scscf_stop"
+	bench_sdps
+	hp_sdps
+	bench_rtpengine hp
+	# single-passage e2ae calls, as in the "module" part
+	SCSCF_PORT=$(alloc_ports 1)
+	UE_PORT=$(alloc_ports 1)
+	export SCSCF_PORT
+	cg_kamailio_start kamailio-cg-single "$s"
+	cg_e2ae_calls hps
+	cg_kamailio_stop kamailio-cg-single
+	single_ok=$CG_OK
+	note "callgrind, single passage: $single_ok calls ok of $BENCH_CG_CALLS"
+	# hairpin calls: a new P-CSCF, its own S-CSCF port
+	SCSCF_PORT=$(alloc_ports 1)
+	export SCSCF_PORT
+	cg_kamailio_start kamailio-cg-hairpin "$h"
+	cg_hairpin_calls
+	cg_kamailio_stop kamailio-cg-hairpin
+	stop_pidfiles "$BENCH_RTPE_PIDFILE" rtpengine || true
+	note "callgrind, hairpin: $CG_OK calls ok of $BENCH_CG_CALLS"
+	[ "$single_ok" -gt 0 ] && [ "$CG_OK" -gt 0 ] || fail "no call succeeded under callgrind"
+	cg_analyse "$s" "$single_ok" >"$RUN_DIR/hairpin-single.out"
+	cg_analyse "$h" "$CG_OK" >"$RUN_DIR/hairpin-hairpin.out"
+	{
+		for k in calls kamailio_per_call offer_per_call answer_per_call delete_per_call \
+			ng_per_call module_own_per_call module_share_pct allocs_per_call; do
+			echo "single_$k $(kv "$RUN_DIR/hairpin-single.out" "$k")"
+			echo "hairpin_$k $(kv "$RUN_DIR/hairpin-hairpin.out" "$k")"
+		done
+		# module entry points per call: 1 each for a single passage, 2
+		# each for a hairpin call (one per passage)
+		for fn in medsec_call_offer medsec_call_answer medsec_session_delete; do
+			awk -v a="$(cg_entries "$s" "$fn")" -v b="$(cg_entries "$h" "$fn")" \
+				-v n1="$single_ok" -v n2="$CG_OK" -v f="$fn" \
+				'BEGIN { printf "single_%s_entries_per_call %.2f\nhairpin_%s_entries_per_call %.2f\n", f, a / n1, f, b / n2 }'
+		done
+		for k in module_own_per_call kamailio_per_call ng_per_call; do
+			awk -v a="$(kv "$RUN_DIR/hairpin-hairpin.out" "$k")" -v b="$(kv "$RUN_DIR/hairpin-single.out" "$k")" \
+				-v k="$k" 'BEGIN { if (b > 0) printf "ratio_%s %.3f\n", k, a / b; else printf "ratio_%s n/a\n", k }'
+		done
+	} >"$RUN_DIR/hairpin.out"
+	cat "$RUN_DIR/hairpin.out" >&2
+}
+
+# hairpin_report: the Markdown section of the hairpin part (hairpin.out)
+hairpin_report() {
+	local o=$RUN_DIR/hairpin.out
+	[ -f "$o" ] || return 0
+	echo
+	echo "## Hairpin e2ae call against a single passage (callgrind)"
+	echo
+	echo "Two P-CSCFs under callgrind in this run: $(kv "$o" single_calls) single-passage e2ae calls (UE -> core, as in the module profile) and $(kv "$o" hairpin_calls) hairpin calls (UE A -> P-CSCF -> S-CSCF -> P-CSCF -> UE B, both UEs e2ae; the S-CSCF is test/scscf.cfg, not profiled).  Instructions per call; the module's own: offer + answer + delete, ng exchange excluded."
+	echo
+	echo "| per call | single passage | hairpin (both passages) | hairpin / single |"
+	echo "|---|---|---|---|"
+	echo "| module's own instructions | $(kv "$o" single_module_own_per_call) | $(kv "$o" hairpin_module_own_per_call) | $(kv "$o" ratio_module_own_per_call) |"
+	echo "| Kamailio's instructions (receive_msg) | $(kv "$o" single_kamailio_per_call) | $(kv "$o" hairpin_kamailio_per_call) | $(kv "$o" ratio_kamailio_per_call) |"
+	echo "| ng exchange | $(kv "$o" single_ng_per_call) | $(kv "$o" hairpin_ng_per_call) | $(kv "$o" ratio_ng_per_call) |"
+	echo "| offer / answer / delete | $(kv "$o" single_offer_per_call) / $(kv "$o" single_answer_per_call) / $(kv "$o" single_delete_per_call) | $(kv "$o" hairpin_offer_per_call) / $(kv "$o" hairpin_answer_per_call) / $(kv "$o" hairpin_delete_per_call) | |"
+	echo "| module entries (offer / answer / delete) | $(kv "$o" single_medsec_call_offer_entries_per_call) / $(kv "$o" single_medsec_call_answer_entries_per_call) / $(kv "$o" single_medsec_session_delete_entries_per_call) | $(kv "$o" hairpin_medsec_call_offer_entries_per_call) / $(kv "$o" hairpin_medsec_call_answer_entries_per_call) / $(kv "$o" hairpin_medsec_session_delete_entries_per_call) | |"
+	echo "| module share of Kamailio's instructions | $(kv "$o" single_module_share_pct) % | $(kv "$o" hairpin_module_share_pct) % | |"
 }
 
 # ----- 3. ng round trip -----
@@ -575,13 +751,23 @@ shm_real_used() {
 
 . "$REPO_ROOT/bench/report.sh"
 
+# bench_report_all: bench/report.sh's results, and the hairpin part's
+# section (when it ran) appended to the same Markdown file.
+bench_report_all() {
+	local md
+	bench_report
+	[ -f "$RUN_DIR/hairpin.out" ] || return 0
+	md=$BENCH_RESULTS/$(date +%Y-%m-%d)-$(hostname -s).md
+	hairpin_report | tee -a "$md"
+}
+
 # ----- main -----
 
 if [ "${1:-}" = report ]; then
 	RUN_DIR=$(cd "${2:?usage: bench.sh report RUN_DIR}" && pwd)
 	BENCH_LOADAVG=$(cat "$RUN_DIR/loadavg" 2>/dev/null || echo "not recorded")
 	BENCH_STARTED=$(cat "$RUN_DIR/started" 2>/dev/null || date +%s)
-	bench_report
+	bench_report_all
 	exit 0
 fi
 
@@ -609,5 +795,6 @@ want capacity && run_capacity
 want module && run_module
 want ngrtt && run_ngrtt
 want regtable && run_regtable
+want hairpin && run_hairpin
 
-bench_report
+bench_report_all
