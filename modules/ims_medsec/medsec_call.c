@@ -351,6 +351,16 @@ static int peer_refused(const step_t *s)
 		   && LEG(s)->st.mode != MEDSEC_MODE_E2AE;
 }
 
+/* A refused offer of a hairpin's second passage is a hairpin call too
+ * (commit_store counts the others): as far as this process read. */
+static void count_refused_passage(const step_t *s)
+{
+	unsigned int own = 1U << LEG(s)->role;
+
+	if(s->new_leg && s->known && !(medsec_leg_roles(&s->base) & own))
+		medsec_stats_inc(MEDSEC_ST_HAIRPIN);
+}
+
 /* Transform: the e2ae offer procedure on the body (into _medsec_out1). */
 static int offer_transform(step_t *s, int from_ue)
 {
@@ -363,10 +373,14 @@ static int offer_transform(step_t *s, int from_ue)
 	r = medsec_e2ae_offer(&s->ctx, s->body.s, (size_t)s->body.len, &l->st,
 			_medsec_out1, sizeof(_medsec_out1), &s->res);
 	dirty(&_medsec_dirty1, r, s->res.len, sizeof(_medsec_out1));
-	if(r != 0)
+	if(r != 0) {
+		count_refused_passage(s);
 		return refused(s, "offer");
-	if(peer_refused(s))
+	}
+	if(peer_refused(s)) {
+		count_refused_passage(s);
 		return fail(s, F_PEER_PLAIN, NULL);
+	}
 	s->sdp1.s = _medsec_out1;
 	s->sdp1.len = (int)s->res.len;
 	return 0;
