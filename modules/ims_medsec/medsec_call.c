@@ -117,6 +117,7 @@ typedef enum fail
 	F_IDS,		  /* no Call-ID, From tag or CSeq */
 	F_NO_SDP,	  /* an offer without SDP where one is needed */
 	F_NO_LEG,	  /* an in-dialog offer for a call or leg never seen */
+	F_NO_OFFER,	  /* an answer in a PRACK/ACK without an offer in a reply */
 	F_FORKS,	  /* more legs than MEDSEC_MAX_LEGS */
 	F_PEER_PLAIN, /* hairpin_plain_peer "refuse" */
 	F_AGW_DOWN,	  /* no AGW node answered (or load limit) */
@@ -149,6 +150,8 @@ static const struct
 		MEDSEC_ERR_MSG, C_NONE, NULL},
 	[F_NO_LEG] = {481, "Call/Transaction Does Not Exist",
 		"no media session for this dialog", MEDSEC_ERR_NOCALL, C_NONE, NULL},
+	[F_NO_OFFER] = {488, "Not Acceptable Here", "SDP answers no pending offer",
+		MEDSEC_ERR_MSG, C_NONE, NULL},
 	[F_FORKS] = {503, "Service Unavailable", "too many forked branches",
 		MEDSEC_ERR_AGW, C_NONE, NULL},
 	[F_PEER_PLAIN] = {488, "Not Acceptable Here",
@@ -712,14 +715,9 @@ static int call_answer(sip_msg_t *msg)
 	}
 	if(l->st.mode == MEDSEC_MODE_REFUSED)
 		return answer_failed(&s, MEDSEC_ERR_REFUSED);
-	if(msg->first_line.type == SIP_REQUEST && l->late != 2) {
-		/* an answer in a PRACK or an ACK needs an offer in a reply */
-		LM_NOTICE("call %.*s: SDP in a request that answers no offer\n",
-				s.ids.callid.len, s.ids.callid.s);
-		medsec_sip_refuse(msg, 488, "Not Acceptable Here",
-				"SDP answers no pending offer", NULL);
-		return MEDSEC_ERR_MSG;
-	}
+	/* an answer in a PRACK or an ACK needs an offer in a reply */
+	if(msg->first_line.type == SIP_REQUEST && l->late != 2)
+		return fail(&s, F_NO_OFFER, NULL);
 	ctx_init(&s.ctx, !l->st.offer_from_ue, l->st.mode == MEDSEC_MODE_E2AE);
 	r = medsec_e2ae_answer(&s.ctx, &l->st, s.body.s, (size_t)s.body.len,
 			_medsec_out1, sizeof(_medsec_out1), &s.res);
