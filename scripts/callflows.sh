@@ -5,7 +5,7 @@
 # It starts the real lab the way the tests do (test/lib.sh, test/e2ae.sh:
 # rtpengine as the IMS-AGW, Kamailio with ims_medsec and the example P-CSCF
 # configuration, SIPp as the UE and as the S-CSCF/core, every port drawn
-# per run on 127.0.0.1, every process stopped by its pidfile), and runs four
+# per run on 127.0.0.1, every process stopped by its pidfile), and runs five
 # flows, each captured on its own by dumpcap on the loopback interface with
 # a capture filter restricted to this run's SIP and ng ports:
 #
@@ -16,6 +16,19 @@
 #   term       a terminating e2ae call (TS 33.328 7.3.1)
 #   reinvite   an originating e2ae call put on hold and resumed with a new
 #              UE key (two re-INVITEs), as test/cases/94-e2ae-reinvite.sh
+#   hairpin    an e2ae call between two UEs registered with mediasec through
+#              the same P-CSCF, as test/cases/62-hairpin-e2ae.sh (test/
+#              hairpin.sh): UE A -> P-CSCF UE side -> S-CSCF (the Kamailio
+#              proxy test/scscf.cfg) -> P-CSCF core side -> UE B, each
+#              passage its own leg on rtpengine ("<Call-ID>" for A's,
+#              "<Call-ID>;mt" for B's; the ng arrows show the call-id).
+#              Lanes UE A, P-CSCF, IMS-AGW, S-CSCF, UE B; A's and B's
+#              registrations run before the capture and are not drawn.
+#
+# CALLFLOWS_ONLY="NAME..." (space- or comma-separated names from the list
+# above) runs and draws only those flows and leaves the other pictures in
+# OUTDIR as they are, e.g. CALLFLOWS_ONLY=hairpin scripts/callflows.sh;
+# unset or empty (make pictures): all five.
 #
 # tshark then extracts the SIP messages (-Y sip) and the ng commands and
 # replies (-T fields, udp.payload), and scripts/ladder.awk draws each flow
@@ -29,7 +42,8 @@
 # Needs a built tree (make build); installs tshark and librsvg2-bin from
 # Debian's archive when they are missing (non-interactively, answering
 # wireshark-common's question about non-root capture with "no").
-# Usage: make pictures   (or scripts/callflows.sh docs/callflows)
+# Usage: make pictures   (or scripts/callflows.sh docs/callflows,
+#        CALLFLOWS_ONLY=hairpin scripts/callflows.sh docs/callflows)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -46,8 +60,23 @@ export RUN_DIR BUILD_DIR
 . test/lib.sh
 # shellcheck source=../test/e2ae.sh
 . test/e2ae.sh
+# shellcheck source=../test/hairpin.sh
+. test/hairpin.sh
 
 t_start=$(date +%s)
+
+# The flows of this run (CALLFLOWS_ONLY), checked before anything starts.
+FLOWS="register orig term reinvite hairpin"
+only=$(echo "${CALLFLOWS_ONLY:-}" | tr ',' ' ')
+for f in $only; do
+	case " $FLOWS " in
+	*" $f "*) ;;
+	*) echo "callflows: CALLFLOWS_ONLY: no flow '$f' (flows: $FLOWS)" >&2; exit 2 ;;
+	esac
+done
+[ -n "$only" ] || only=$FLOWS
+# want NAME: flow NAME is drawn in this run.
+want() { case " $only " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # ----- tools -----
 
@@ -84,11 +113,18 @@ command -v tshark >/dev/null || { echo "callflows: tshark not found" >&2; exit 1
 
 # ----- capture -----
 
-# cap_start NAME: dumpcap on lo into NAME.pcap, only this run's SIP and ng
-# ports (media is left out); waits until the capture runs.
+# cap_start NAME [UE_PORT...]: dumpcap on lo into NAME.pcap, only this
+# run's SIP and ng ports (media is left out): the UEs' SIP ports (default
+# $UE_PORT), the P-CSCF's, the S-CSCF's and rtpengine's ng port; waits
+# until the capture runs.
 cap_start() {
-	local name=$1 f
-	f="udp and (port $UE_PORT or port $KAM_SIP_PORT or port $KAM_CORE_PORT"
+	local name=$1 f p
+	shift
+	[ $# -gt 0 ] || set -- "$UE_PORT"
+	f="udp and (port $KAM_SIP_PORT or port $KAM_CORE_PORT"
+	for p in "$@"; do
+		f="$f or port $p"
+	done
 	f="$f or port $SCSCF_PORT or port $RTPE_A_NG)"
 	start_bg "cap-$name" dumpcap dumpcap -q -P -i lo -f "$f" -w "$RUN_DIR/$name.pcap"
 	wait_until 5 grep -q 'Capturing on' "$RUN_DIR/cap-$name.log" ||
@@ -105,11 +141,15 @@ cap_stop() {
 
 # ----- extraction: pcap -> arrows -----
 
-# extract NAME: NAME.events (one arrow per line, see scripts/ladder.awk),
-# keys masked.  Lanes: 0 UE, 1 P-CSCF, 2 IMS-AGW (rtpengine), 3 S-CSCF/core.
+# extract NAME [UE_PORT [UE_B_PORT]]: NAME.events (one arrow per line, see
+# scripts/ladder.awk), keys masked.  Lanes: 0 UE (the SIP port UE_PORT,
+# default $UE_PORT), 1 P-CSCF, 2 IMS-AGW (rtpengine), 3 S-CSCF/core; with
+# UE_B_PORT (a hairpin call) also 4 UE B, and each ng command shows its
+# call-id (the leg: "<Call-ID>" or "<Call-ID>;mt").  The UEs are told apart
+# by their own ports: the P-CSCF's UE-side port serves both.
 extract() {
-	local name=$1 d=()
-	for p in "$UE_PORT" "$KAM_SIP_PORT" "$KAM_CORE_PORT" "$SCSCF_PORT"; do
+	local name=$1 uea=${2:-$UE_PORT} ueb=${3:-} d=() p
+	for p in "$uea" ${ueb:+"$ueb"} "$KAM_SIP_PORT" "$KAM_CORE_PORT" "$SCSCF_PORT"; do
 		d+=(-d "udp.port==$p,sip")
 	done
 	tshark -r "$RUN_DIR/$name.pcap" -n "${d[@]}" \
@@ -118,7 +158,7 @@ extract() {
 		-e udp.srcport -e udp.dstport -e udp.payload \
 		>"$RUN_DIR/$name.fields" 2>"$RUN_DIR/$name.tshark.log" ||
 		fail "tshark could not read $name.pcap (see $name.tshark.log)"
-	awk -v ue="$UE_PORT" -v ps="$KAM_SIP_PORT" -v pc="$KAM_CORE_PORT" \
+	awk -v ue="$uea" -v ueb="$ueb" -v ps="$KAM_SIP_PORT" -v pc="$KAM_CORE_PORT" \
 		-v core="$SCSCF_PORT" -v ng="$RTPE_A_NG" -f /dev/fd/3 \
 		"$RUN_DIR/$name.fields" >"$RUN_DIR/$name.events" 3<<'AWK'
 BEGIN {
@@ -128,6 +168,7 @@ BEGIN {
 }
 function lane(p) {
 	if (p == ue) return 0
+	if (ueb != "" && p == ueb) return 4
 	if (p == ps || p == pc) return 1
 	if (p == ng) return 2
 	if (p == core) return 3
@@ -210,7 +251,8 @@ function wrap(prefix, list,   n, a, i, line) {
 		if (!bdict(substr(text, sp + 1))) next
 		if (to == 2) {
 			label = "ng " BD["command"]
-			if (BD["call-id"] != "") ; # the Call-ID is the SIP one
+			# the SIP Call-ID; with two legs (a hairpin) it names the leg
+			if (ueb != "" && BD["call-id"] != "") label = label "  call-id=" BD["call-id"]
 			if ("transport-protocol" in BD) add("transport-protocol=" BD["transport-protocol"])
 			if ("DTLS" in BD) add("DTLS=" BD["DTLS"] (("ICE" in BD) ? "  ICE=" BD["ICE"] : ""))
 			if ("SDES" in BD) wrap("SDES:", BD["SDES"])
@@ -248,17 +290,26 @@ AWK
 	[ -s "$RUN_DIR/$name.events" ] || fail "no SIP or ng message extracted for $name"
 }
 
-# render NAME TITLE: OUTDIR/NAME.svg, .png and .txt from NAME.events.
+# render NAME TITLE [hairpin]: OUTDIR/NAME.svg, .png and .txt from
+# NAME.events.  Lanes UE, P-CSCF, IMS-AGW, S-CSCF/core; with "hairpin"
+# UE A ($A_PORT), P-CSCF, IMS-AGW, S-CSCF (the Kamailio proxy), UE B ($B_PORT).
 render() {
-	local name=$1 title=$2
+	local name=$1 title=$2 set=${3:-}
 	local lanes="UE|P-CSCF (Kamailio + ims_medsec)|IMS-AGW (rtpengine)|S-CSCF / IMS core"
 	local sub="sipp 127.0.0.1:$UE_PORT|SIP :$KAM_SIP_PORT (UE side), :$KAM_CORE_PORT (core side)|ng 127.0.0.1:$RTPE_A_NG|sipp 127.0.0.1:$SCSCF_PORT"
+	local short="UE|P-CSCF|IMS-AGW|core"
 	local caption="captured on loopback by scripts/callflows.sh (make pictures), $(date -u +%Y-%m-%d); SIP black, ng dashed; SDES keys masked"
+	if [ "$set" = hairpin ]; then
+		lanes="UE A (caller)|P-CSCF (Kamailio + ims_medsec)|IMS-AGW (rtpengine)|S-CSCF (Kamailio proxy)|UE B (callee)"
+		sub="sipp 127.0.0.1:$A_PORT (uea)|SIP :$KAM_SIP_PORT (UE side), :$KAM_CORE_PORT (core side)|ng 127.0.0.1:$RTPE_A_NG|test/scscf.cfg 127.0.0.1:$SCSCF_PORT|sipp 127.0.0.1:$B_PORT (ueb)"
+		short="UE A|P-CSCF|IMS-AGW|S-CSCF|UE B"
+		caption="$caption; the ng call-id names the leg (A's: Call-ID, B's: Call-ID;mt)"
+	fi
 	awk -v title="$title" -v subtitle="$caption" -v lanes="$lanes" -v lanesub="$sub" \
 		-f scripts/ladder.awk "$RUN_DIR/$name.events" >"$out/$name.svg.tmp"
 	mv "$out/$name.svg.tmp" "$out/$name.svg"
-	awk -F'\t' -v title="$title" '
-		BEGIN { split("UE|P-CSCF|IMS-AGW|core", N, "|"); print title; print "" }
+	awk -F'\t' -v title="$title" -v short="$short" '
+		BEGIN { split(short, N, "|"); print title; print "" }
 		{
 			printf "#%-3s %7ss  %-8s -> %-8s  %s\n", $1, $2, N[$3 + 1], N[$4 + 1], $6
 			n = split($7, d, "\037")
@@ -278,95 +329,140 @@ setup_run
 e2ae_lab
 UE_PORT=$(alloc_ports 1)
 
-# --- registration
-cap_start register
-e2ae_register reg "$UE_PORT" ue
-cap_stop register
+# --- registration (also, not captured, for the UE of orig, term and reinvite)
+if want register || want orig || want term || want reinvite; then
+	if want register; then cap_start register; fi
+	e2ae_register reg "$UE_PORT" ue
+	if want register; then cap_stop register; fi
+fi
+
+S80=AES_CM_128_HMAC_SHA1_80 S32=AES_CM_128_HMAC_SHA1_32
 
 # --- originating e2ae call
-S80=AES_CM_128_HMAC_SHA1_80 S32=AES_CM_128_HMAC_SHA1_32
-o=$RUN_DIR/orig
-UE_MPORT=$(alloc_ports 2)
-CORE_MPORT=$(alloc_ports 2)
-srtp_gen_key "$S32" >"$o.k1.key"
-srtp_gen_key "$S80" >"$o.k2.key"
-e2ae_sdp_file "$o.offer.sdp" ue "m=audio $UE_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/8000" \
-	"a=crypto:1 $S32 inline:$(cat "$o.k1.key")" "a=crypto:2 $S80 inline:$(cat "$o.k2.key")|2^31" \
-	"a=3ge2ae:requested" "a=sendrecv"
-e2ae_sdp_file "$o.answer.sdp" core "m=audio $CORE_MPORT RTP/AVP 0" "a=rtpmap:0 PCMU/8000" "a=sendrecv"
-UE_EXPECT=(-key exp_proto RTP/SAVP -key exp_3ge2ae applied -key exp_crypto "$S80")
-CORE_EXPECT=(-key exp_proto RTP/AVP -key exp_3ge2ae none -key exp_crypto none)
-cap_start orig
-e2ae_call orig orig "$o.offer.sdp" "$o.answer.sdp" 500
-cap_stop orig
+if want orig; then
+	o=$RUN_DIR/orig
+	UE_MPORT=$(alloc_ports 2)
+	CORE_MPORT=$(alloc_ports 2)
+	srtp_gen_key "$S32" >"$o.k1.key"
+	srtp_gen_key "$S80" >"$o.k2.key"
+	e2ae_sdp_file "$o.offer.sdp" ue "m=audio $UE_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/8000" \
+		"a=crypto:1 $S32 inline:$(cat "$o.k1.key")" "a=crypto:2 $S80 inline:$(cat "$o.k2.key")|2^31" \
+		"a=3ge2ae:requested" "a=sendrecv"
+	e2ae_sdp_file "$o.answer.sdp" core "m=audio $CORE_MPORT RTP/AVP 0" "a=rtpmap:0 PCMU/8000" "a=sendrecv"
+	UE_EXPECT=(-key exp_proto RTP/SAVP -key exp_3ge2ae applied -key exp_crypto "$S80")
+	CORE_EXPECT=(-key exp_proto RTP/AVP -key exp_3ge2ae none -key exp_crypto none)
+	cap_start orig
+	e2ae_call orig orig "$o.offer.sdp" "$o.answer.sdp" 500
+	cap_stop orig
+fi
 
 # --- terminating e2ae call: the UE answers the AES_CM_128_HMAC_SHA1_80 line
-o=$RUN_DIR/term
-UE_MPORT=$(alloc_ports 2)
-CORE_MPORT=$(alloc_ports 2)
-ue_answers() {
-	local o=$RUN_DIR/$1 tag
-	sipp_msg_to "$o.ue.rx.msg" "$o.ue.trace" received '^INVITE '
-	msg_body "$o.ue.rx.msg" >"$o.ue.rx.sdp"
-	tag=$(sdp_crypto "$o.ue.rx.sdp" | awk -v s="$S80" '$2 == s { print $1; exit }')
-	[ -n "$tag" ] || fail "term: the UE was offered no $S80 line"
-	srtp_gen_key "$S80" >"$o.ue.key"
-	e2ae_sdp_file "$o.answer.tmp" ue "m=audio $UE_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/8000" \
-		"a=crypto:$tag $S80 inline:$(cat "$o.ue.key")" "a=sendrecv"
-	mv "$o.answer.tmp" "$o.answer.sdp"
-}
-e2ae_sdp_file "$o.offer.sdp" core "m=audio $CORE_MPORT RTP/AVP 0 8" "a=rtpmap:0 PCMU/8000" \
-	"a=rtpmap:8 PCMA/8000" "a=sendrecv"
-rm -f "$o.answer.sdp"
-UE_EXPECT=(-key exp_proto RTP/SAVP -key exp_3ge2ae applied -key exp_crypto "$S80")
-CORE_EXPECT=(-key exp_proto RTP/AVP -key exp_3ge2ae none -key exp_crypto none)
-E2AE_ON_OFFER=ue_answers
-cap_start term
-e2ae_call term term "$o.offer.sdp" "$o.answer.sdp" 500
-cap_stop term
-E2AE_ON_OFFER=
+if want term; then
+	o=$RUN_DIR/term
+	UE_MPORT=$(alloc_ports 2)
+	CORE_MPORT=$(alloc_ports 2)
+	ue_answers() {
+		local o=$RUN_DIR/$1 tag
+		sipp_msg_to "$o.ue.rx.msg" "$o.ue.trace" received '^INVITE '
+		msg_body "$o.ue.rx.msg" >"$o.ue.rx.sdp"
+		tag=$(sdp_crypto "$o.ue.rx.sdp" | awk -v s="$S80" '$2 == s { print $1; exit }')
+		[ -n "$tag" ] || fail "term: the UE was offered no $S80 line"
+		srtp_gen_key "$S80" >"$o.ue.key"
+		e2ae_sdp_file "$o.answer.tmp" ue "m=audio $UE_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/8000" \
+			"a=crypto:$tag $S80 inline:$(cat "$o.ue.key")" "a=sendrecv"
+		mv "$o.answer.tmp" "$o.answer.sdp"
+	}
+	e2ae_sdp_file "$o.offer.sdp" core "m=audio $CORE_MPORT RTP/AVP 0 8" "a=rtpmap:0 PCMU/8000" \
+		"a=rtpmap:8 PCMA/8000" "a=sendrecv"
+	rm -f "$o.answer.sdp"
+	UE_EXPECT=(-key exp_proto RTP/SAVP -key exp_3ge2ae applied -key exp_crypto "$S80")
+	CORE_EXPECT=(-key exp_proto RTP/AVP -key exp_3ge2ae none -key exp_crypto none)
+	E2AE_ON_OFFER=ue_answers
+	cap_start term
+	e2ae_call term term "$o.offer.sdp" "$o.answer.sdp" 500
+	cap_stop term
+	E2AE_ON_OFFER=
+fi
 
 # --- re-INVITE: hold (sendonly) and resume with a new UE key
-o=$RUN_DIR/ri
-UE_MPORT=$(alloc_ports 2)
-CORE_MPORT=$(alloc_ports 2)
-srtp_gen_key "$S80" >"$o.ue1.key"
-srtp_gen_key "$S80" >"$o.ue2.key"
-ue_sdp() { # FILE VERSION KEYFILE DIRECTION
-	e2ae_sdp "$1" v=0 "o=ue 1 $2 IN IP4 127.0.0.1" s=- "c=IN IP4 127.0.0.1" "t=0 0" \
-		"m=audio $UE_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/8000" \
-		"a=crypto:1 $S80 inline:$(cat "$3")" "a=3ge2ae:requested" "a=$4"
-}
-ue_sdp "$o.offer.sdp" 1 "$o.ue1.key" sendrecv
-ue_sdp "$o.hold.sdp" 2 "$o.ue1.key" sendonly
-ue_sdp "$o.resume.sdp" 3 "$o.ue2.key" sendrecv
-core_sdp "$o.answer.sdp" 1 sendrecv
-core_sdp "$o.hold_answer.sdp" 2 recvonly
-core_sdp "$o.resume_answer.sdp" 3 sendrecv
-cap_start reinvite
-e2ae_sipp ri.core life_uas_reinvite.xml "$SCSCF_PORT" -d 100 \
-	-key answer_sdp "$o.answer.sdp" -key hold_answer_sdp "$o.hold_answer.sdp" \
-	-key resume_answer_sdp "$o.resume_answer.sdp"
-core_pid=$BG_PID
-e2ae_sipp_bound "$SCSCF_PORT"
-e2ae_sipp ri.ue life_uac_reinvite.xml "$UE_PORT" -d 1000 -cid_str "ri-$$-$RANDOM@e2ae.test" \
-	-key ruri "sip:bob@ims.test" -key user ue -key offer_sdp "$o.offer.sdp" \
-	-key hold_sdp "$o.hold.sdp" -key resume_sdp "$o.resume.sdp" \
-	"127.0.0.1:$KAM_SIP_PORT"
-ue_pid=$BG_PID
-e2ae_sipp_wait ri.ue "$ue_pid" "reinvite: UE (call, hold, resume, BYE)"
-e2ae_sipp_wait ri.core "$core_pid" "reinvite: core (call, hold, resume, BYE)"
-cap_stop reinvite
+if want reinvite; then
+	o=$RUN_DIR/ri
+	UE_MPORT=$(alloc_ports 2)
+	CORE_MPORT=$(alloc_ports 2)
+	srtp_gen_key "$S80" >"$o.ue1.key"
+	srtp_gen_key "$S80" >"$o.ue2.key"
+	ue_sdp() { # FILE VERSION KEYFILE DIRECTION
+		e2ae_sdp "$1" v=0 "o=ue 1 $2 IN IP4 127.0.0.1" s=- "c=IN IP4 127.0.0.1" "t=0 0" \
+			"m=audio $UE_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/8000" \
+			"a=crypto:1 $S80 inline:$(cat "$3")" "a=3ge2ae:requested" "a=$4"
+	}
+	ue_sdp "$o.offer.sdp" 1 "$o.ue1.key" sendrecv
+	ue_sdp "$o.hold.sdp" 2 "$o.ue1.key" sendonly
+	ue_sdp "$o.resume.sdp" 3 "$o.ue2.key" sendrecv
+	core_sdp "$o.answer.sdp" 1 sendrecv
+	core_sdp "$o.hold_answer.sdp" 2 recvonly
+	core_sdp "$o.resume_answer.sdp" 3 sendrecv
+	cap_start reinvite
+	e2ae_sipp ri.core life_uas_reinvite.xml "$SCSCF_PORT" -d 100 \
+		-key answer_sdp "$o.answer.sdp" -key hold_answer_sdp "$o.hold_answer.sdp" \
+		-key resume_answer_sdp "$o.resume_answer.sdp"
+	core_pid=$BG_PID
+	e2ae_sipp_bound "$SCSCF_PORT"
+	e2ae_sipp ri.ue life_uac_reinvite.xml "$UE_PORT" -d 1000 -cid_str "ri-$$-$RANDOM@e2ae.test" \
+		-key ruri "sip:bob@ims.test" -key user ue -key offer_sdp "$o.offer.sdp" \
+		-key hold_sdp "$o.hold.sdp" -key resume_sdp "$o.resume.sdp" \
+		"127.0.0.1:$KAM_SIP_PORT"
+	ue_pid=$BG_PID
+	e2ae_sipp_wait ri.ue "$ue_pid" "reinvite: UE (call, hold, resume, BYE)"
+	e2ae_sipp_wait ri.core "$core_pid" "reinvite: core (call, hold, resume, BYE)"
+	cap_stop reinvite
+fi
+
+# --- hairpin e2ae call (test/cases/62-hairpin-e2ae.sh, call "hp"): A and B
+# register with mediasec before the capture (the SIPp registrar on
+# SCSCF_PORT), then the Kamailio S-CSCF takes that port and sends A's
+# INVITE back to the P-CSCF's core side for B.  A offers _80 (tag 1) and
+# _32 (tag 2) with a=3ge2ae:requested; B picks _80 with a key of its own.
+# shellcheck disable=SC2034 # A_MPORT, B_MPORT, HP_*: read by test/hairpin.sh
+if want hairpin; then
+	A_PORT=$(alloc_ports 1)
+	B_PORT=$(alloc_ports 1)
+	e2ae_register rega "$A_PORT" uea
+	e2ae_register regb "$B_PORT" ueb
+	hairpin_scscf "sip:ueb@127.0.0.1:$B_PORT"
+	A_MPORT=$(alloc_ports 2)
+	B_MPORT=$(alloc_ports 2)
+	hairpin_ue_offer hp "$S80" "$S32"
+	HP_A_KEYS=(-key exp_proto RTP/SAVP -key exp_3ge2ae applied -key exp_crypto "$S80")
+	HP_B_KEYS=(-key exp_proto RTP/SAVP -key exp_3ge2ae applied -key exp_crypto "$S80")
+	HP_ON_OFFER=hairpin_b_answers HP_ON_UP=''
+	cap_start hairpin "$A_PORT" "$B_PORT"
+	hairpin_call hp 500
+	cap_stop hairpin
+	# what the picture must show: the core plain, on gateway ports only, and
+	# both legs gone after the BYE
+	hairpin_core_plain hp "$HP_CID" hairpin "INVITE cseq=1 INVITE" "200 cseq=1 INVITE"
+	hairpin_core_on_gateway hp "$HP_CID" hairpin
+	e2ae_no_calls_left hairpin
+fi
 
 # ----- pictures -----
 
 for f in register orig term reinvite; do
-	extract "$f"
+	if want "$f"; then extract "$f"; fi
 done
-render register "Registration with sdes-srtp;mediasec (TS 24.229 7.2A.7, TS 33.328 7.1)"
-render orig "Originating e2ae call (TS 33.328 7.2.1)"
-render term "Terminating e2ae call (TS 33.328 7.3.1)"
-render reinvite "Originating e2ae call: hold and resume with a new UE key (re-INVITEs)"
+if want hairpin; then extract hairpin "$A_PORT" "$B_PORT"; fi
+if want register; then
+	render register "Registration with sdes-srtp;mediasec (TS 24.229 7.2A.7, TS 33.328 7.1)"
+fi
+if want orig; then render orig "Originating e2ae call (TS 33.328 7.2.1)"; fi
+if want term; then render term "Terminating e2ae call (TS 33.328 7.3.1)"; fi
+if want reinvite; then
+	render reinvite "Originating e2ae call: hold and resume with a new UE key (re-INVITEs)"
+fi
+if want hairpin; then
+	render hairpin "Hairpin e2ae call: UE A and UE B through the same P-CSCF, two legs on the IMS-AGW" hairpin
+fi
 
 # Nothing written may hold a key.
 if grep -El 'inline:([^<&]|$)' "$out"/*.svg "$out"/*.txt; then

@@ -10,6 +10,11 @@
 # drawn under the arrow and coloured by what it is: a=crypto (a key line,
 # the key already masked by the caller), a=3ge2ae (the e2ae indication),
 # m= (transport), Security-* with mediasec (the registration indication).
+# Any number of lanes (e.g. UE, P-CSCF, IMS-AGW, S-CSCF/core; a hairpin
+# call adds UE B as a fifth); the picture is as wide as they need.  A label
+# with "  call-id=..." (an ng command of a call with two legs on the
+# gateway) has the call-id drawn in its own colour, so that the legs can be
+# told apart.
 # Plain POSIX awk (mawk is enough); no input is trusted to be XML-safe.
 
 function esc(s) {
@@ -18,6 +23,13 @@ function esc(s) {
 	gsub(/>/, "\\&gt;", s)
 	gsub(/"/, "\\&quot;", s)
 	return s
+}
+
+# the label of an arrow, its "  call-id=..." part (if any) in class cid
+function label(s,   p) {
+	p = index(s, "  call-id=")
+	if (p == 0) return esc(s)
+	return esc(substr(s, 1, p + 1)) "<tspan class=\"cid\">" esc(substr(s, p + 2)) "</tspan>"
 }
 
 function cls(s) {
@@ -43,6 +55,7 @@ BEGIN {
 {
 	n++
 	F[n] = $1; T[n] = $2; A[n] = $3 + 0; B[n] = $4 + 0; K[n] = $5; LB[n] = $6; D[n] = $7
+	if (index($6, "  call-id=")) hascid = 1
 }
 
 END {
@@ -71,6 +84,7 @@ END {
 	printf ".m { fill: #006030; font-weight: bold; }\n"
 	printf ".sec { fill: #7a1fa2; font-weight: bold; }\n"
 	printf ".flag { fill: #555; }\n"
+	if (hascid) printf ".cid { fill: #a04a00; }\n"
 	printf ".d { fill: #444; }\n"
 	printf "</style>\n"
 	printf "<defs><marker id=\"ah\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#222\"/></marker>\n"
@@ -95,7 +109,7 @@ END {
 		printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"1.5\"%s marker-end=\"url(#%s)\"/>\n", \
 			x1, ya, x2 + (x2 > x1 ? -2 : 2), ya, ng ? "#888" : "#222", \
 			ng ? " stroke-dasharray=\"5,3\"" : "", ng ? "ahg" : "ah"
-		printf "<text class=\"lbl halo\" x=\"%d\" y=\"%d\">%s</text>\n", left + 8, Y[i], esc(LB[i])
+		printf "<text class=\"lbl halo\" x=\"%d\" y=\"%d\">%s</text>\n", left + 8, Y[i], label(LB[i])
 		if (nd[i] > 0) {
 			split(D[i], dl, "\037")
 			for (k = 1; k <= nd[i]; k++)
