@@ -58,6 +58,8 @@ hairpin_scscf "sip:ueb@127.0.0.1:$B_PORT"
 legs_up() {
 	hairpin_assert_legs "$HP_CID" "$1: while B rings or talks"
 	rngctl "$RTPE_A_NG" list >"$RUN_DIR/$1.list.up" 2>&1 || true
+	e2ae_ctl
+	kam "$1.sessions.up" ims_medsec.sessions
 }
 # up_probe ID: both legs held, then the media A<->B with each UE's keys:
 # A sends with its key of the tag it got back, receives with the gateway's
@@ -111,8 +113,17 @@ assert_grep "$RUN_DIR/kamailio.log" "call $cid: e2ae offer from the core through
 	"$id: the second passage (B's leg) was an e2ae offer from the core"
 assert_ge "$(grep -c "call $cid: e2ae answer through gateway" "$RUN_DIR/kamailio.log")" 2 \
 	"$id: the 200 went through both legs as an e2ae answer"
+# --- ims_medsec.sessions listed the call's two legs while it was up, each
+# e2ae on node 0, the caller's (orig) with A's suite; never a key
+sess=$o.sessions.up
+assert_eq "$(grep -c "callid: $cid\$" "$sess")" 2 "$id: ims_medsec.sessions lists two legs of the call"
+assert_eq "$(sed -n 's/^[[:space:]]*leg: //p' "$sess" | sort | tr '\n' ' ')" "orig term " \
+	"$id: one orig leg (A's passage) and one term leg (B's)"
+assert_eq "$(sed -n 's/^[[:space:]]*mode: //p' "$sess" | sort -u)" e2ae "$id: both legs e2ae"
+assert_eq "$(sed -n 's/^[[:space:]]*node: //p' "$sess" | sort -u)" 0 "$id: both legs on gateway node 0"
+assert_grep "$sess" "^[[:space:]]*suite: $SUITE\$" "$id: the suite in use is listed"
+assert_no_grep "$sess" 'inline:' "$id: no key in ims_medsec.sessions"
 # --- counted once as a hairpin call (ims_medsec:hairpin_calls)
-e2ae_ctl
 assert_eq "$(kam_stat hairpin_calls)" 1 "$id: the P-CSCF counted one hairpin call"
 e2ae_no_calls_left "$id"
 note "$id: A got $(sdp_crypto "$o.a.rx.sdp" | tr '\n' ' ')+ applied; B got $(sdp_crypto "$o.b.rx.sdp" | tr '\n' ',' | sed 's/,$//') + applied; S-CSCF saw: $(cut -d' ' -f2-4 "$o.scscf.sdp" | tr '\n' ';' | sed 's/;$//'); legs listed: $(grep -c '^ *- ' "$o.list.up")"
