@@ -40,6 +40,21 @@ HP_SCSCF_LOG=''
 # The suite UE B picks from the gateway's offer (hairpin_b_answers).
 HP_B_SUITE=${HP_B_SUITE:-AES_CM_128_HMAC_SHA1_80}
 
+# ----- lab -----
+
+# hairpin_lab: the e2ae lab (e2ae_lab; Kamailio defines in
+# E2AE_KAM_DEFINES), UE A ("uea" on A_PORT) and UE B ("ueb" on B_PORT)
+# registered with sdes-srtp;mediasec through the P-CSCF, and the S-CSCF
+# sending A's calls back to B's contact (hairpin_scscf).
+hairpin_lab() {
+	e2ae_lab
+	A_PORT=$(alloc_ports 1)
+	B_PORT=$(alloc_ports 1)
+	e2ae_register rega "$A_PORT" uea
+	e2ae_register regb "$B_PORT" ueb
+	hairpin_scscf "sip:ueb@127.0.0.1:$B_PORT"
+}
+
 # ----- S-CSCF -----
 
 # hairpin_scscf TERM_URI [TERM_URI2]: start the Kamailio S-CSCF on

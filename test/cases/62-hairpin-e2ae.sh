@@ -44,14 +44,8 @@ set -euo pipefail
 # shellcheck source=../hairpin.sh
 . "$(dirname "$0")/../hairpin.sh"
 setup_run
-e2ae_lab
-
+hairpin_lab
 SUITE=AES_CM_128_HMAC_SHA1_80
-A_PORT=$(alloc_ports 1)
-B_PORT=$(alloc_ports 1)
-e2ae_register rega "$A_PORT" uea
-e2ae_register regb "$B_PORT" ueb
-hairpin_scscf "sip:ueb@127.0.0.1:$B_PORT"
 
 # legs_up ID: rtpengine holds both legs of the call (hook while it rings
 # or talks).
