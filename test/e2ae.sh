@@ -50,14 +50,16 @@ E2AE_NOHDR='X-E2ae-Test: none'
 # e2ae_lab: rtpengine "a" (keys out of its log), a port for the S-CSCF/core
 # sipp (SCSCF_PORT) and Kamailio with the example P-CSCF config sending
 # REGISTER and originating requests there (extra Kamailio defines: the
-# array E2AE_KAM_DEFINES).  Also sets the EXIT trap that masks SIPp traces.
+# array E2AE_KAM_DEFINES; extra rtpengine options: the array
+# E2AE_RTPE_OPTS; an IPv6 UE side as well: KAM_IP6=::1 e2ae_lab, see
+# start_kamailio).  Also sets the EXIT trap that masks SIPp traces.
 e2ae_lab() {
 	command -v "$SIPP" >/dev/null || fail "sipp not found"
 	[ -f "$MEDSEC_MODULE" ] || fail "module not built: $MEDSEC_MODULE"
 	have_rngctl || fail "rngctl not built: $RNGCTL"
 	need_srtp_probe
 	trap '_e2ae_on_exit' EXIT
-	start_rtpengine a "${E2AE_QUIET_KEYS[@]}"
+	start_rtpengine a "${E2AE_QUIET_KEYS[@]}" ${E2AE_RTPE_OPTS[@]+"${E2AE_RTPE_OPTS[@]}"}
 	SCSCF_PORT=$(alloc_ports 1)
 	export SCSCF_PORT
 	start_kamailio "$E2AE_CFG" "MEDSEC_MODULE=\"$MEDSEC_MODULE\"" \

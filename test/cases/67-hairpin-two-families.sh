@@ -45,17 +45,8 @@ fi
 
 # e2ae_lab with an IPv6 UE side: rtpengine on both families, Kamailio also
 # on [::1] (start_kamailio's KAM_IP6: LISTEN_IP6 and E2AE_SOCKET6).
-command -v "$SIPP" >/dev/null || fail "sipp not found"
-[ -f "$MEDSEC_MODULE" ] || fail "module not built: $MEDSEC_MODULE"
-have_rngctl || fail "rngctl not built: $RNGCTL"
-need_srtp_probe
-trap '_e2ae_on_exit' EXIT
-start_rtpengine a "${E2AE_QUIET_KEYS[@]}" --interface=::1
-SCSCF_PORT=$(alloc_ports 1)
-export SCSCF_PORT
-KAM_IP6=::1 start_kamailio "$E2AE_CFG" "MEDSEC_MODULE=\"$MEDSEC_MODULE\"" \
-	"RTPENGINE_NG=\"udp:127.0.0.1:$RTPE_A_NG\"" WORKERS=2 \
-	"SCSCF_URI=\"sip:127.0.0.1:$SCSCF_PORT\""
+E2AE_RTPE_OPTS=(--interface=::1)
+KAM_IP6=::1 e2ae_lab
 
 SUITE=AES_CM_128_HMAC_SHA1_80
 A_PORT=$(alloc_ports 1)
