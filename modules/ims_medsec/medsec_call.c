@@ -250,12 +250,6 @@ static int step_begin(step_t *s, sip_msg_t *msg, int refresh)
 	return 0;
 }
 
-static int is_initial(const step_t *s)
-{
-	return s->msg->first_line.type == SIP_REQUEST
-		   && s->msg->REQ_METHOD == METHOD_INVITE && s->ids.to_tag.len == 0;
-}
-
 /*
  * ng identifiers oriented for rtpengine: from-tag is the offerer's tag.
  * An offer in a reply (late offer) and an answer in a request (ACK, PRACK)
@@ -287,7 +281,7 @@ static int offer_leg(step_t *s, int from_ue)
 	int role = from_ue ? MEDSEC_ROLE_ORIG : MEDSEC_ROLE_TERM;
 	uint32_t via;
 
-	if(!is_initial(s)) {
+	if(!medsec_sip_initial_invite(s->msg, &s->ids)) {
 		if(!s->known
 				|| (s->li = medsec_session_leg(
 							s->msg, &s->ids, &s->call, from_ue))
@@ -487,7 +481,7 @@ static int offer_steps(step_t *s, int from_ue)
 	l->late = s->msg->first_line.type == SIP_REPLY && l->late ? 2 : 0;
 	if(!s->res.use_agw)
 		return offer_untouched(s);
-	ng_ids(s, 1, is_initial(s));
+	ng_ids(s, 1, medsec_sip_initial_invite(s->msg, &s->ids));
 	if((r = offer_anchor(s)) != 0)
 		return r;
 	return offer_commit(s, from_ue);

@@ -89,8 +89,7 @@ int medsec_session_store_roles(const str *callid, const medsec_call_t *c,
 void medsec_session_passage(sip_msg_t *msg, const medsec_ids_t *ids,
 		const medsec_call_t *c, int side, medsec_passage_t *p)
 {
-	p->initial = msg->first_line.type == SIP_REQUEST
-				 && msg->REQ_METHOD == METHOD_INVITE && ids->to_tag.len == 0;
+	p->initial = medsec_sip_initial_invite(msg, ids);
 	p->side = side;
 	p->sender_caller =
 			c->caller == 0
@@ -194,7 +193,7 @@ int medsec_session_delete(sip_msg_t *msg)
 {
 	medsec_ids_t ids;
 	medsec_call_t c, base;
-	int i, r, initial;
+	int i, r;
 
 	if(medsec_sip_ids(msg, &ids) < 0)
 		return MEDSEC_ERR_MSG;
@@ -212,9 +211,7 @@ int medsec_session_delete(sip_msg_t *msg)
 				ids.callid.len, ids.callid.s);
 		return MEDSEC_ERR_NOCALL;
 	}
-	initial = msg->first_line.type == SIP_REQUEST
-			  && msg->REQ_METHOD == METHOD_INVITE && ids.to_tag.len == 0;
-	if(initial && medsec_leg_sibling(&c, i) >= 0) {
+	if(medsec_sip_initial_invite(msg, &ids) && medsec_leg_sibling(&c, i) >= 0) {
 		/* a failed parallel fork: the others go on */
 		r = fork_delete(&ids, &c.leg[i]);
 		LM_INFO("call %.*s: a forked branch ended, %d left (%s leg)\n",

@@ -56,6 +56,12 @@ int medsec_sip_ids(sip_msg_t *msg, medsec_ids_t *ids)
 	return 0;
 }
 
+int medsec_sip_initial_invite(sip_msg_t *msg, const medsec_ids_t *ids)
+{
+	return msg->first_line.type == SIP_REQUEST
+		   && msg->REQ_METHOD == METHOD_INVITE && ids->to_tag.len == 0;
+}
+
 int medsec_sip_first_passage(sip_msg_t *msg)
 {
 	hdr_field_t *h;

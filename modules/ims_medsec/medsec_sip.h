@@ -22,6 +22,9 @@ typedef struct medsec_ids
 /* Call-ID, From and To tags, upstream Via branch and CSeq method; -1 when
  * one is unusable. */
 int medsec_sip_ids(sip_msg_t *msg, medsec_ids_t *ids);
+/* 1 for an initial INVITE: a request without To tag (ids from
+ * medsec_sip_ids). */
+int medsec_sip_initial_invite(sip_msg_t *msg, const medsec_ids_t *ids);
 /* 1 when this is the request's first passage through this proxy: no Via
  * of ours in a request, none under the top one (ours) in a reply; 0 when
  * the request passed here before (a hairpin's second passage). */
