@@ -13,6 +13,7 @@
 
 #include "medsec_agw.h"
 #include "medsec_call.h"
+#include "medsec_pcontact.h"
 #include "medsec_session.h"
 #include "medsec_policy_shm.h"
 #include "medsec_pv.h"
@@ -60,6 +61,8 @@ static param_export_t params[] = {
 	{"e2ae_socket", PARAM_STRING | USE_FUNC_PARAM,
 		(void *)medsec_reg_add_socket},
 	{"require_protected_signalling", PARAM_INT, &medsec_require_protected},
+	{"e2e_sdes_mechanism", PARAM_STRING, &medsec_e2e_sdes_mech},
+	{"e2e_kms_mechanism", PARAM_STRING, &medsec_e2e_kms_mech},
 	{"reject_unregistered_e2ae", PARAM_INT, &medsec_reject_unregistered},
 	{"hairpin_plain_peer", PARAM_STRING | USE_FUNC_PARAM,
 		(void *)medsec_call_set_hairpin_peer},
@@ -114,7 +117,8 @@ static int mod_init(void)
 		return -1;
 	}
 	if(medsec_agw_init() < 0 || medsec_stats_init() < 0 || medsec_sip_init() < 0
-			|| medsec_reg_init() < 0 || medsec_session_init() < 0
+			|| medsec_reg_init() < 0 || medsec_pcontact_init() < 0
+			|| medsec_session_init() < 0
 			|| medsec_li_init() < 0
 			|| medsec_policy_shm_init(&medsec_policy) < 0)
 		return -1;
@@ -133,6 +137,8 @@ static void medsec_timer(unsigned int ticks, void *param)
 
 static int child_init(int rank)
 {
+	if(medsec_pcontact_child_init(rank) < 0)
+		return -1;
 	return medsec_agw_child_init(rank);
 }
 

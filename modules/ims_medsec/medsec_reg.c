@@ -25,6 +25,8 @@
 
 int medsec_require_protected = 0;
 int medsec_reg_table_size = 4096;
+char *medsec_e2e_sdes_mech = "";
+char *medsec_e2e_kms_mech = "";
 
 static char *_medsec_sockets[MEDSEC_MAX_SOCKETS];
 static int _medsec_nsockets = 0;
@@ -38,8 +40,19 @@ static const char _medsec_hdr[] = "Security-Server: sdes-srtp;mediasec\r\n";
 
 typedef struct medsec_reg_val
 {
-	int protected_sig; /* registered over confidentiality-protected SIP */
+	unsigned char protected_sig; /* registered over protected SIP */
+	unsigned char caps;			 /* MEDSEC_CAP_* */
 } medsec_reg_val_t;
+
+/* A configured e2e mechanism, "name" or "name;param", split at init. */
+#define MEDSEC_MECH_MAX 64
+typedef struct reg_mech
+{
+	char name[MEDSEC_MECH_MAX];
+	char param[MEDSEC_MECH_MAX];
+} reg_mech_t;
+
+static reg_mech_t _medsec_e2e_sdes, _medsec_e2e_kms;
 
 int medsec_reg_add_socket(modparam_t type, void *val)
 {
@@ -52,8 +65,38 @@ int medsec_reg_add_socket(modparam_t type, void *val)
 	return 0;
 }
 
+/* Split a mechanism parameter; empty: never recognised. */
+static int mech_parse(const char *spec, reg_mech_t *m, const char *what)
+{
+	const char *semi = strchr(spec, ';');
+	size_t n = semi ? (size_t)(semi - spec) : strlen(spec);
+
+	memset(m, 0, sizeof(*m));
+	if(spec[0] == '\0')
+		return 0;
+	if(n == 0 || n >= MEDSEC_MECH_MAX
+			|| (semi && (semi[1] == '\0' || strlen(semi + 1) >= MEDSEC_MECH_MAX))
+			/* the whole spec parses as one sec-mechanism */
+			|| medsec_secagree_has(spec, strlen(spec), "-", NULL) < 0) {
+		LM_ERR("%s must be \"mechanism\" or \"mechanism;parameter\", not"
+			   " '%s'\n",
+				what, spec);
+		return -1;
+	}
+	memcpy(m->name, spec, n);
+	if(semi)
+		strcpy(m->param, semi + 1);
+	return 0;
+}
+
 int medsec_reg_init(void)
 {
+	if(mech_parse(medsec_e2e_sdes_mech, &_medsec_e2e_sdes, "e2e_sdes_mechanism")
+					< 0
+			|| mech_parse(medsec_e2e_kms_mech, &_medsec_e2e_kms,
+					   "e2e_kms_mechanism")
+					   < 0)
+		return -1;
 	if(load_tm_api(&_medsec_tmb) < 0) {
 		LM_ERR("cannot bind to tm: load the tm module before ims_medsec\n");
 		return -1;
@@ -109,27 +152,51 @@ static int scan_headers(sip_msg_t *msg, const str *name)
 	return flags;
 }
 
-/* "host:port" of a SIP URI, host in lower case, default port filled in. */
-static int uri_key(const str *uri, char *buf, str *key)
+/* 1 when a Security-Client header of the request names the mechanism. */
+static int client_has(sip_msg_t *msg, const reg_mech_t *m)
 {
-	struct sip_uri pu;
-	unsigned short port;
+	struct hdr_field *h;
+
+	if(m->name[0] == '\0')
+		return 0;
+	for(h = msg->headers; h; h = h->next)
+		if(hdr_is(h, &_medsec_sec_client)
+				&& medsec_secagree_has(h->body.s, (size_t)h->body.len, m->name,
+						   m->param)
+						   > 0)
+			return 1;
+	return 0;
+}
+
+/* "host:port", host in lower case: the table key. */
+static int hostport_key(const str *host, unsigned port, char *buf, str *key)
+{
 	int i, n;
 
-	if(uri->len <= 0 || parse_uri(uri->s, uri->len, &pu) < 0 || pu.host.len <= 0
-			|| pu.host.len > MEDSEC_KEY_MAX - 8)
+	if(host->len <= 0 || host->len > MEDSEC_KEY_MAX - 8)
 		return -1;
-	port = pu.port_no ? pu.port_no : (pu.type == SIPS_URI_T ? 5061 : 5060);
-	for(i = 0; i < pu.host.len; i++) {
-		char c = pu.host.s[i];
+	for(i = 0; i < host->len; i++) {
+		char c = host->s[i];
 		buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 	}
-	n = pu.host.len;
+	n = host->len;
 	buf[n++] = ':';
 	n += snprintf(buf + n, MEDSEC_KEY_MAX - n, "%u", port);
 	key->s = buf;
 	key->len = n;
 	return 0;
+}
+
+/* The key of a SIP URI, default port filled in. */
+static int uri_key(const str *uri, char *buf, str *key)
+{
+	struct sip_uri pu;
+	unsigned short port;
+
+	if(uri->len <= 0 || parse_uri(uri->s, uri->len, &pu) < 0)
+		return -1;
+	port = pu.port_no ? pu.port_no : (pu.type == SIPS_URI_T ? 5061 : 5060);
+	return hostport_key(&pu.host, port, buf, key);
 }
 
 /* 1 when s contains word, compared case-insensitively. */
@@ -252,9 +319,10 @@ static int granted_expires(sip_msg_t *rpl, const str *key)
 	return 0; /* the registrar does not list it: not (or no longer) bound */
 }
 
-/* Record or forget the request's contacts per the 200. */
-static int update_bindings(sip_msg_t *req, sip_msg_t *rpl, int allowed,
-		const medsec_reg_val_t *val)
+/* Record or forget the request's contacts per the 200; how many were
+ * recorded with e2ae. */
+static int update_bindings(
+		sip_msg_t *req, sip_msg_t *rpl, const medsec_reg_val_t *val)
 {
 	struct hdr_field *h;
 	contact_t *list, *c;
@@ -276,9 +344,9 @@ static int update_bindings(sip_msg_t *req, sip_msg_t *rpl, int allowed,
 			if(uri_key(&c->uri, buf, &key) < 0)
 				continue;
 			exp = granted_expires(rpl, &key);
-			if(allowed && exp > 0) {
+			if(val->caps != 0 && exp > 0) {
 				medsec_ht_set(_medsec_regs, &key, val, exp);
-				bound++;
+				bound += (val->caps & MEDSEC_CAP_E2AE) != 0;
 			} else {
 				medsec_ht_del(_medsec_regs, &key);
 			}
@@ -321,9 +389,12 @@ int medsec_reg_reply(sip_msg_t *rpl)
 	allowed = (flags & MEDSEC_SA_MEDIASEC)
 			  && socket_allowed(req->rcv.bind_address)
 			  && (!medsec_require_protected || val.protected_sig);
+	val.caps = (allowed ? MEDSEC_CAP_E2AE : 0)
+			   | (client_has(req, &_medsec_e2e_sdes) ? MEDSEC_CAP_E2E_SDES : 0)
+			   | (client_has(req, &_medsec_e2e_kms) ? MEDSEC_CAP_E2E_KMS : 0);
 
 	if(code >= 200 && code < 300) {
-		if(update_bindings(req, rpl, allowed, &val) == 0)
+		if(update_bindings(req, rpl, &val) == 0)
 			allowed = 0;
 	} else if(code != 401) {
 		return 2;
@@ -340,11 +411,23 @@ int medsec_reg_reply(sip_msg_t *rpl)
 int medsec_reg_uri_is_e2ae(const str *uri)
 {
 	char buf[MEDSEC_KEY_MAX];
+	medsec_reg_val_t val;
 	str key;
 
 	if(_medsec_regs == NULL || uri_key(uri, buf, &key) < 0)
 		return 0;
-	return medsec_ht_get(_medsec_regs, &key, NULL, 0) == 0;
+	return medsec_ht_get(_medsec_regs, &key, &val, 0) == 0
+		   && (val.caps & MEDSEC_CAP_E2AE);
+}
+
+int medsec_reg_forget(const str *host, unsigned int port)
+{
+	char buf[MEDSEC_KEY_MAX];
+	str key;
+
+	if(_medsec_regs == NULL || hostport_key(host, port, buf, &key) < 0)
+		return -1;
+	return medsec_ht_del(_medsec_regs, &key);
 }
 
 int medsec_reg_contact_is_e2ae(sip_msg_t *msg)
@@ -380,7 +463,7 @@ static int reg_walk_one(const str *key, const void *value, int ttl, void *p)
 	const medsec_reg_val_t *val = value;
 	reg_walk_t *w = p;
 
-	return w->f(key, val->protected_sig, ttl, w->param);
+	return w->f(key, val->protected_sig, val->caps, ttl, w->param);
 }
 
 unsigned int medsec_reg_walk(medsec_reg_walk_f f, void *param)

@@ -16,6 +16,16 @@
 
 extern int medsec_require_protected;
 extern int medsec_reg_table_size;
+/* modparams "e2e_sdes_mechanism" / "e2e_kms_mechanism": the Security-Client
+ * entry ("mechanism" or "mechanism;parameter") by which a UE indicates the
+ * e2e capabilities of TS 33.328 7.1; empty (default): not recognised. */
+extern char *medsec_e2e_sdes_mech;
+extern char *medsec_e2e_kms_mech;
+
+/* What a registration indicated (TS 33.328 7.1). */
+#define MEDSEC_CAP_E2AE (1u << 0)	  /* e2ae, indicated back by us */
+#define MEDSEC_CAP_E2E_SDES (1u << 1) /* e2e security with SDES */
+#define MEDSEC_CAP_E2E_KMS (1u << 2)  /* e2e security with KMS */
 
 /* modparam "e2ae_socket": a listening socket ("udp:IP:PORT") on which e2ae
  * is offered; repeatable; none means every socket. */
@@ -27,6 +37,10 @@ void medsec_reg_destroy(void);
  * 2: not (the UE did not offer it, or policy says no); -1 on error. */
 int medsec_reg_reply(sip_msg_t *rpl);
 
+/* Forget the registration of contact host:port (its binding ended at the
+ * registrar: medsec_pcontact.c).  0 when there was one, else -1. */
+int medsec_reg_forget(const str *host, unsigned int port);
+
 /* 1 when the contact of this URI holds an e2ae registration, else 0. */
 int medsec_reg_uri_is_e2ae(const str *uri);
 /* The same for the first Contact of a request (the originating UE). */
@@ -35,11 +49,11 @@ int medsec_reg_contact_is_e2ae(sip_msg_t *msg);
 void medsec_reg_expire(void);
 unsigned int medsec_reg_count(void);
 
-/* Called per live e2ae binding with its table slot locked (copy, do not
- * block): contact "host:port", signalling protected, seconds left.
- * Non-zero stops. */
-typedef int (*medsec_reg_walk_f)(
-		const str *contact, int protected_sig, int ttl, void *param);
+/* Called per live binding with its table slot locked (copy, do not
+ * block): contact "host:port", signalling protected, MEDSEC_CAP_* flags,
+ * seconds left.  Non-zero stops. */
+typedef int (*medsec_reg_walk_f)(const str *contact, int protected_sig,
+		unsigned int caps, int ttl, void *param);
 unsigned int medsec_reg_walk(medsec_reg_walk_f f, void *param);
 
 #endif

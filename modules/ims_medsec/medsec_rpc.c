@@ -21,8 +21,9 @@
 
 /* clang-format off */
 const char *medsec_rpc_registrations_doc[] = {
-	"List the e2ae registrations: contact host:port, seconds left and"
-	" whether the signalling is protected.", 0
+	"List the registrations holding a media security capability: contact"
+	" host:port, seconds left, whether the signalling is protected and the"
+	" capabilities (e2ae, e2e-sdes, e2e-kms).", 0
 };
 const char *medsec_rpc_sessions_doc[] = {
 	"List the calls' legs: Call-ID, leg (orig: the caller's passage, term:"
@@ -54,7 +55,7 @@ typedef struct copy
 	struct copy *next;
 	int ttl;
 	int flag;  /* registration: protected; call: AGW node */
-	int role;  /* call: the leg's medsec_role_t */
+	int role;  /* call: the leg's medsec_role_t; registration: caps */
 	int suite; /* call: the suite in use (medsec_suite_t) */
 	medsec_e2ae_state_t st;
 	str key; /* stored after the struct */
@@ -103,9 +104,28 @@ static void copy_free(copy_list_t *l)
 	l->first = l->last = NULL;
 }
 
-static int reg_copy(const str *contact, int protected_sig, int ttl, void *p)
+static int reg_copy(const str *contact, int protected_sig, unsigned int caps,
+		int ttl, void *p)
 {
-	return copy_add(p, contact, ttl, protected_sig, 0) == NULL;
+	copy_t *c = copy_add(p, contact, ttl, protected_sig, 0);
+
+	if(c == NULL)
+		return 1;
+	c->role = (int)caps;
+	return 0;
+}
+
+/* "e2ae,e2e-sdes,e2e-kms" (the capabilities held), or "-" */
+static const char *caps_text(int caps, char *buf)
+{
+	buf[0] = '\0';
+	if(caps & MEDSEC_CAP_E2AE)
+		strcat(buf, ",e2ae");
+	if(caps & MEDSEC_CAP_E2E_SDES)
+		strcat(buf, ",e2e-sdes");
+	if(caps & MEDSEC_CAP_E2E_KMS)
+		strcat(buf, ",e2e-kms");
+	return buf[0] ? buf + 1 : "-";
 }
 
 static int call_copy(
@@ -128,6 +148,7 @@ void medsec_rpc_registrations(rpc_t *rpc, void *ctx)
 	copy_list_t l = {NULL, NULL, 0};
 	copy_t *c;
 	void *h;
+	char caps[32];
 
 	medsec_reg_walk(reg_copy, &l);
 	if(l.oom) {
@@ -137,8 +158,9 @@ void medsec_rpc_registrations(rpc_t *rpc, void *ctx)
 	}
 	for(c = l.first; c; c = c->next) {
 		if(rpc->add(ctx, "{", &h) < 0
-				|| rpc->struct_add(h, "Sds", "contact", &c->key, "expires",
-						   c->ttl, "protected", c->flag ? "yes" : "no")
+				|| rpc->struct_add(h, "Sdss", "contact", &c->key, "expires",
+						   c->ttl, "protected", c->flag ? "yes" : "no", "caps",
+						   caps_text(c->role, caps))
 						   < 0) {
 			rpc->fault(ctx, 500, "Internal error creating the reply");
 			break;

@@ -26,8 +26,10 @@ typedef struct sa_entry
 	size_t start;	/* the entry, from its name to the end of its last */
 	size_t end;		/* parameter, without surrounding whitespace */
 	size_t sep;		/* the separator before it (SWS "," SWS) starts here */
-	unsigned flags; /* MEDSEC_SA_* set by this entry */
-	int mediasec;	/* carries a "mediasec" parameter */
+	size_t name_end; /* end of the mechanism name */
+	unsigned flags;	 /* MEDSEC_SA_* set by this entry */
+	int mediasec;	 /* carries a "mediasec" parameter */
+	int want;		 /* carries the parameter it->want */
 } sa_entry_t;
 
 typedef struct sa_iter
@@ -37,6 +39,7 @@ typedef struct sa_iter
 	size_t pos;		 /* next entry's "," or len */
 	size_t prev_end; /* end of the previous entry */
 	unsigned count;	 /* entries returned so far */
+	const char *want; /* a parameter name to look for, or NULL */
 } sa_iter_t;
 
 /* ---- character classes (ASCII only, no locale) ---- */
@@ -169,6 +172,7 @@ static void sa_iter_init(sa_iter_t *it, const char *s, size_t len)
 	it->pos = 0;
 	it->prev_end = 0;
 	it->count = 0;
+	it->want = NULL;
 }
 
 /*
@@ -206,8 +210,10 @@ static int sa_next(sa_iter_t *it, sa_entry_t *e)
 		return -1;
 	e->start = n;
 	e->end = i;
+	e->name_end = i;
 	e->flags = 0;
 	e->mediasec = 0;
+	e->want = 0;
 	is_sdes = medsec_ascii_ieq(s + n, i - n, "sdes-srtp");
 	is_ipsec = medsec_ascii_ieq(s + n, i - n, "ipsec-3gpp");
 	if(is_ipsec)
@@ -250,6 +256,8 @@ static int sa_next(sa_iter_t *it, sa_entry_t *e)
 		e->end = i;
 		if(medsec_ascii_ieq(s + n, nlen, "mediasec"))
 			e->mediasec = 1;
+		if(it->want && medsec_ascii_ieq(s + n, nlen, it->want))
+			e->want = 1;
 		if(is_ipsec && medsec_ascii_ieq(s + n, nlen, "ealg")) {
 			/* only a plain token other than "null" is encryption: an
 			 * absent, empty or quoted value is not */
@@ -342,4 +350,22 @@ int medsec_secagree_strip_mediasec(
 	}
 	*out_len = o;
 	return removed;
+}
+
+int medsec_secagree_has(
+		const char *s, size_t len, const char *mech, const char *param)
+{
+	sa_iter_t it;
+	sa_entry_t e;
+	int r, found = 0;
+
+	if(mech == NULL || mech[0] == '\0')
+		return -1;
+	sa_iter_init(&it, s, len);
+	it.want = (param && param[0]) ? param : NULL;
+	while((r = sa_next(&it, &e)) > 0)
+		if(medsec_ascii_ieq(s + e.start, e.name_end - e.start, mech)
+				&& (it.want == NULL || e.want))
+			found = 1;
+	return r < 0 ? -1 : found;
 }

@@ -53,4 +53,16 @@ int medsec_secagree_scan(const char *s, size_t len);
 int medsec_secagree_strip_mediasec(
 		const char *s, size_t len, char *out, size_t cap, size_t *out_len);
 
+/*
+ * 1 when the value holds an entry whose mechanism name is mech (a
+ * NUL-terminated token, compared case-insensitively) and, when param is
+ * neither NULL nor empty, which carries a parameter of that name; 0 when
+ * none does; -1 when the value is malformed or over a limit, or mech is
+ * empty.  "sdes-srtp" + "mediasec" is the e2ae capability
+ * (MEDSEC_SA_MEDIASEC); the e2e capabilities of TS 33.328 7.1 have no
+ * stage 3 syntax, so their mechanism is configured.
+ */
+int medsec_secagree_has(
+		const char *s, size_t len, const char *mech, const char *param);
+
 #endif

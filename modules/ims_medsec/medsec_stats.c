@@ -42,6 +42,7 @@ static stat_export_t _medsec_stat_exports[] = {
 	{"hairpin_calls",                 0, &_medsec_st[MEDSEC_ST_HAIRPIN]},
 	{"agw_timeouts",                  0, &_medsec_st[MEDSEC_ST_AGW_TIMEOUTS]},
 	{"agw_failovers",                 0, &_medsec_st[MEDSEC_ST_AGW_FAILOVERS]},
+	{"registrations_ended",           0, &_medsec_st[MEDSEC_ST_REG_ENDED]},
 	{"e2ae_refused_no_acceptable_crypto", 0,
 		&_medsec_st[MEDSEC_ST_REFUSED_NO_CRYPTO]},
 	{"e2ae_refused_malformed_sdp",    0,

@@ -40,6 +40,7 @@ typedef enum medsec_stat
 	MEDSEC_ST_FAILED_AGW_ERROR,		  /* e2ae_failed_agw_error */
 	MEDSEC_ST_AGW_TIMEOUTS,	 /* agw_timeouts: ng commands without a reply */
 	MEDSEC_ST_AGW_FAILOVERS, /* agw_failovers: new calls moved past a node */
+	MEDSEC_ST_REG_ENDED, /* registrations_ended: with ims_usrloc_pcscf's contact */
 	MEDSEC_ST_COUNT
 } medsec_stat_t;
 

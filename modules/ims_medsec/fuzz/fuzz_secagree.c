@@ -8,7 +8,7 @@
  * exact copy; a MEDSEC_SA_MEDIASEC value always loses an entry; the
  * stripped value is valid, has no MEDSEC_SA_MEDIASEC and no flag the input
  * lacked, and stripping it again removes nothing; one byte less of room
- * fails without writing.
+ * fails without writing.  medsec_secagree_has agrees with scan.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +38,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(f & MEDSEC_SA_IPSEC);
 	if(size > MEDSEC_SECAGREE_MAX_LEN || size == 0)
 		CHECK(f == -1);
+
+	/* medsec_secagree_has agrees with scan on validity and on the two
+	 * capabilities scan reports */
+	CHECK((medsec_secagree_has(buf, size, "sdes-srtp", "mediasec") < 0)
+		  == (f < 0));
+	if(f >= 0) {
+		CHECK(medsec_secagree_has(buf, size, "sdes-srtp", "mediasec")
+			  == ((f & MEDSEC_SA_MEDIASEC) != 0));
+		CHECK(medsec_secagree_has(buf, size, "ipsec-3gpp", NULL)
+			  == ((f & MEDSEC_SA_IPSEC) != 0));
+		CHECK(medsec_secagree_has(buf, size, "tls", "") == ((f & MEDSEC_SA_TLS) != 0));
+	}
 
 	/* exactly size bytes of room: ASan catches any byte written past it */
 	out = malloc(size ? size : 1);

@@ -487,6 +487,40 @@ static void test_golden(void **state)
 	assert_true(n >= 15);
 }
 
+static int has(const char *s, const char *mech, const char *param)
+{
+	size_t n = strlen(s);
+
+	guard_dup(&G, s, n);
+	return medsec_secagree_has(G.p, n, mech, param);
+}
+
+/* A mechanism by name, with or without a parameter: how the configured
+ * e2e capabilities (e2e_sdes_mechanism, e2e_kms_mechanism) are found. */
+static void test_has(void **state)
+{
+	(void)state;
+	assert_int_equal(has(SAMPLE_IPSEC ", sdes-srtp;mediasec", "sdes-srtp",
+							 "mediasec"),
+			1);
+	assert_int_equal(has("SDES-SRTP;MediaSec", "sdes-srtp", "mediasec"), 1);
+	assert_int_equal(has("sdes-srtp", "sdes-srtp", "mediasec"), 0);
+	assert_int_equal(has("sdes-srtp", "sdes-srtp", NULL), 1);
+	assert_int_equal(has("sdes-srtp;e2e", "sdes-srtp", ""), 1);
+	/* the parameter belongs to the matching entry, not to another one */
+	assert_int_equal(has("sdes-srtp, tls;e2e", "sdes-srtp", "e2e"), 0);
+	assert_int_equal(has("tls;e2e, sdes-srtp;q=0.1;e2e", "sdes-srtp", "e2e"), 1);
+	/* whole names only, parameter values are not names */
+	assert_int_equal(has("sdes-srtpx;e2e", "sdes-srtp", "e2e"), 0);
+	assert_int_equal(has("sdes-srtp;x=e2e", "sdes-srtp", "e2e"), 0);
+	assert_int_equal(has("sdes-srtp;e2ex", "sdes-srtp", "e2e"), 0);
+	assert_int_equal(has("mikey-ticket;q=0.5", "mikey-ticket", NULL), 1);
+	/* malformed values and an empty mechanism */
+	assert_int_equal(has("sdes-srtp;e2e,", "sdes-srtp", "e2e"), -1);
+	assert_int_equal(has("sdes-srtp", "", NULL), -1);
+	assert_int_equal(medsec_secagree_has(NULL, 0, "sdes-srtp", NULL), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +534,7 @@ int main(void)
 			cmocka_unit_test_teardown(test_strip, teardown),
 			cmocka_unit_test_teardown(test_strip_rescan, teardown),
 			cmocka_unit_test_teardown(test_golden, teardown),
+			cmocka_unit_test_teardown(test_has, teardown),
 	};
 	return cmocka_run_group_tests_name("medsec_secagree", tests, NULL, NULL);
 }
