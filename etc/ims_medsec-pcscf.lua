@@ -3,8 +3,9 @@
 -- when started with -A WITH_KEMI_LUA (app_lua, cfgengine "lua"); ports and
 -- addresses come from the same cfg defines, read with KSR.kx.get_def().
 --
--- Requests from the UE arrive on SIP_PORT (originating side); requests for
--- the UE arrive on CORE_PORT (terminating side, from the S-CSCF).
+-- Requests for the UE arrive on CORE_PORT (terminating side, from the
+-- S-CSCF); every other socket is the UE side (originating): SIP_PORT, and
+-- UE_TCP_PORT and TLS_PORT when set.
 
 -- a define's value, without the quotes of a string define
 local function def(name)
@@ -16,7 +17,7 @@ local function def(name)
 end
 
 local function from_ue()
-	return KSR.pv.get("$Rp") == KSR.kx.get_defn("SIP_PORT")
+	return KSR.pv.get("$Rp") ~= KSR.kx.get_defn("CORE_PORT")
 end
 
 -- Stateful forwarding; a new call's media session goes when it fails here.

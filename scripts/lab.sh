@@ -79,6 +79,7 @@ up() {
 		-Y "$LAB_DIR/run" -A "LISTEN_IP=$host" -A "SIP_PORT=$LAB_UE_PORT" \
 		-A "CORE_PORT=$LAB_CORE_PORT" -A "SCSCF_URI=\"$LAB_SCSCF\"" \
 		-A "E2AE_SOCKET=\"udp:$host:$LAB_UE_PORT\"" \
+		-A "E2AE_SOCKET_TCP=\"tcp:$host:$LAB_UE_PORT\"" \
 		-A "RTPENGINE_NG=\"udp:$host:$LAB_NG_PORT\"" \
 		-A "MEDSEC_MODULE=\"$MODULE\"" </dev/null >"$LAB_DIR/kamailio.log" 2>&1 &
 	for _ in $(seq 50); do

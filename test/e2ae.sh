@@ -257,6 +257,17 @@ msg_count() { grep -Ec -- "$2" "$1" || true; }
 # sipp_saw TRACE DIR REGEX: true when the trace holds such a message.
 sipp_saw() { sipp_msg "$1" "$2" "$3" >/dev/null 2>&1; }
 
+# ----- the UE's transport -----
+#
+# The UE's sipp in e2ae_register, and the caller's in an orig e2ae_call,
+# sends over UDP to $KAM_SIP_PORT unless the case sets
+#   E2AE_UE_SIPP_ARGS   more sipp arguments for it (array), e.g. (-t t1) for
+#                       TCP (its contact port is its -p port; sipp makes
+#                       the connection from that port too);
+#   E2AE_UE_PCSCF_PORT  the port it sends to (the P-CSCF's UE-side TCP port,
+#                       or a TLS relay in front of its TLS port: test/tls.sh).
+# A UE that is called (term e2ae_call) stays on UDP.
+
 # ----- registration -----
 
 # e2ae_register NAME UE_PORT USER [-key K V]...: one registration step:
@@ -282,7 +293,8 @@ e2ae_register() {
 	scscf=$BG_PID
 	e2ae_sipp_bound "$SCSCF_PORT"
 	e2ae_sipp "$name.ue" e2ae_ue_register.xml "$port" "${keys[@]}" \
-		"127.0.0.1:$KAM_SIP_PORT"
+		${E2AE_UE_SIPP_ARGS[@]+"${E2AE_UE_SIPP_ARGS[@]}"} \
+		"127.0.0.1:${E2AE_UE_PCSCF_PORT:-$KAM_SIP_PORT}"
 	ue=$BG_PID
 	e2ae_sipp_wait "$name.ue" "$ue" "$name: UE registration"
 	e2ae_sipp_wait "$name.scscf" "$scscf" "$name: S-CSCF registrar"
@@ -315,12 +327,13 @@ e2ae_register() {
 e2ae_call() {
 	local id=$1 dir=$2 offer=$3 answer=$4 hold=$5
 	local caller callee caller_pid callee_pid cport eport rport ruri user delay
-	local -a ckeys=() ekeys=()
+	local -a ckeys=() ekeys=() cargs=()
 	case $dir in
 	orig)
 		caller=$id.ue callee=$id.core cport=$UE_PORT eport=$SCSCF_PORT
-		rport=$KAM_SIP_PORT ruri="sip:bob@ims.test" user=ue delay=100
+		rport=${E2AE_UE_PCSCF_PORT:-$KAM_SIP_PORT} ruri="sip:bob@ims.test" user=ue delay=100
 		ckeys=(${UE_EXPECT[@]+"${UE_EXPECT[@]}"}) ekeys=(${CORE_EXPECT[@]+"${CORE_EXPECT[@]}"})
+		cargs=(${E2AE_UE_SIPP_ARGS[@]+"${E2AE_UE_SIPP_ARGS[@]}"})
 		;;
 	term)
 		caller=$id.core callee=$id.ue cport=$SCSCF_PORT eport=$UE_PORT
@@ -338,7 +351,7 @@ e2ae_call() {
 	e2ae_sipp "$caller" "${E2AE_CALLER_SF:-e2ae_uac_call.xml}" "$cport" -d "$hold" \
 		-cid_str "$E2AE_CALL_ID" -key ruri "$ruri" -key user "$user" -key offer_sdp "$offer" \
 		${ckeys[@]+"${ckeys[@]}"} ${E2AE_CALLER_KEYS[@]+"${E2AE_CALLER_KEYS[@]}"} \
-		"127.0.0.1:$rport"
+		${cargs[@]+"${cargs[@]}"} "127.0.0.1:$rport"
 	caller_pid=$BG_PID
 
 	if [ -n "${E2AE_ON_OFFER:-}" ]; then
