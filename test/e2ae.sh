@@ -26,7 +26,13 @@
 # (sdes_mask), made when a sipp ends and again on exit.  Key files are
 # *.key; rtpengine logs control, crypto and SRTP at level 6 (no keys).
 
-E2AE_CFG=$REPO_ROOT/etc/ims_medsec-pcscf.cfg
+# LAB_PCSCF=ims: the P-CSCF built on Kamailio's IMS modules
+# (etc/ims_medsec-pcscf-ims.cfg) instead of the example routing.
+if [ "${LAB_PCSCF:-}" = ims ]; then
+	E2AE_CFG=$REPO_ROOT/etc/ims_medsec-pcscf-ims.cfg
+else
+	E2AE_CFG=$REPO_ROOT/etc/ims_medsec-pcscf.cfg
+fi
 # rtpengine's DEBUG lines of these subsystems carry SDES and session keys.
 E2AE_QUIET_KEYS=(--log-level-control=6 --log-level-crypto=6 --log-level-srtp=6)
 # Probe: 50 measured packets each way after 5 warm-up ones, 20 ms apart, at
@@ -62,10 +68,23 @@ e2ae_lab() {
 	start_rtpengine a "${E2AE_QUIET_KEYS[@]}" ${E2AE_RTPE_OPTS[@]+"${E2AE_RTPE_OPTS[@]}"}
 	SCSCF_PORT=$(alloc_ports 1)
 	export SCSCF_PORT
-	start_kamailio "$E2AE_CFG" "MEDSEC_MODULE=\"$MEDSEC_MODULE\"" \
+	local ims=()
+	if [ "${LAB_PCSCF:-}" = ims ]; then
+		ims_defines ims
+	fi
+	start_kamailio "$E2AE_CFG" ${ims[@]+"${ims[@]}"} "MEDSEC_MODULE=\"$MEDSEC_MODULE\"" \
 		"RTPENGINE_NG=\"udp:127.0.0.1:$RTPE_A_NG\"" WORKERS=2 \
 		"SCSCF_URI=\"sip:127.0.0.1:$SCSCF_PORT\"" ${E2AE_KAM_DEFINES[@]+"${E2AE_KAM_DEFINES[@]}"}
 	note "S-CSCF/core sipp on 127.0.0.1:$SCSCF_PORT"
+}
+
+# ims_defines ARRAY: the per-run defines the IMS P-CSCF needs besides
+# e2ae_lab's (its protected ports: 4 client, 4 server).
+ims_defines() {
+	local -n _d=$1
+	local base
+	base=$(alloc_ports 8)
+	_d+=("IPSEC_CLIENT_PORT=$base" "IPSEC_SERVER_PORT=$((base + 4))" IPSEC_MAX_CONN=4)
 }
 
 # The EXIT trap: a passing case must leave rtpengine without a call; mask
@@ -478,7 +497,11 @@ e2ae_lab_nodes() {
 	trap '_e2ae_on_exit' EXIT
 	SCSCF_PORT=$(alloc_ports 1)
 	export SCSCF_PORT
-	start_kamailio "$E2AE_CFG" "MEDSEC_MODULE=\"$MEDSEC_MODULE\"" WORKERS=2 \
+	local ims=()
+	if [ "${LAB_PCSCF:-}" = ims ]; then
+		ims_defines ims
+	fi
+	start_kamailio "$E2AE_CFG" ${ims[@]+"${ims[@]}"} "MEDSEC_MODULE=\"$MEDSEC_MODULE\"" WORKERS=2 \
 		"SCSCF_URI=\"sip:127.0.0.1:$SCSCF_PORT\"" "$@"
 	note "S-CSCF/core sipp on 127.0.0.1:$SCSCF_PORT"
 }

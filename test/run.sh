@@ -7,7 +7,9 @@
 #       without a summary counts as one failure;
 #   (b) every executable test/cases/*.sh, in sorted order, one test each
 #       (exit status 0 = pass), each in its own run directory
-#       $TEST_OUT/<session>/<case>/ with a timeout of $CASE_TIMEOUT seconds.
+#       $TEST_OUT/<session>/<case>/ with a timeout of $CASE_TIMEOUT seconds;
+#       a case with the line "# lab: ims" once more as <case>@ims, against
+#       the IMS P-CSCF (etc/ims_medsec-pcscf-ims.cfg, LAB_PCSCF=ims).
 #
 # FILTER keeps only the unit binaries and cases whose name contains it.
 # One line per test (PASS name (1.2s) / FAIL name (...)); a failure is
@@ -144,19 +146,17 @@ done
 
 # ----- (b) real-process cases -----
 
-for case in test/cases/*.sh; do
-	if [ ! -f "$case" ] || [ ! -x "$case" ]; then
-		continue # not executable: not a case (a helper, a draft)
-	fi
-	name=$(basename "$case" .sh)
-	selected "$name" || continue
+# run_case CASE NAME [VAR=VALUE...]: one case, in its own run directory,
+# with the environment additions given.
+run_case() {
+	local case=$1 name=$2 dir t0 rc=0 dt left why
+	shift 2
 	dir=$SESSION_DIR/$name
 	mkdir -p "$dir"
 	t0=$(now_ms)
-	rc=0
 	# In the background so that a ^C here can stop it (timeout runs the
 	# case in a process group of its own, out of the terminal's reach).
-	RUN_DIR=$dir TEST_NAME=$name timeout -k 10 "$CASE_TIMEOUT" "$case" \
+	env "$@" RUN_DIR="$dir" TEST_NAME="$name" timeout -k 10 "$CASE_TIMEOUT" "$case" \
 		</dev/null >"$dir/case.log" 2>&1 &
 	current_pid=$! current_dir=$dir
 	wait "$current_pid" || rc=$?
@@ -176,7 +176,7 @@ for case in test/cases/*.sh; do
 		# Checks a case had to skip (note "NOTE: ...") stay visible.
 		grep -h ': NOTE: ' "$dir/case.log" | sed 's/^/    /' || true
 		passed=$((passed + 1))
-		continue
+		return 0
 	fi
 	failed=$((failed + 1))
 	failures+=("$name")
@@ -194,6 +194,21 @@ for case in test/cases/*.sh; do
 		RUN_DIR=$dir dump_logs | sed 's/^/    /'
 	fi
 	echo "    (run directory: $dir)"
+}
+
+# A case with the line "# lab: ims" runs a second time as NAME@ims against
+# the P-CSCF built on Kamailio's IMS modules (LAB_PCSCF=ims, test/e2ae.sh).
+for case in test/cases/*.sh; do
+	if [ ! -f "$case" ] || [ ! -x "$case" ]; then
+		continue # not executable: not a case (a helper, a draft)
+	fi
+	name=$(basename "$case" .sh)
+	if selected "$name"; then
+		run_case "$case" "$name"
+	fi
+	if grep -q '^# lab: ims$' "$case" && selected "$name@ims"; then
+		run_case "$case" "$name@ims" LAB_PCSCF=ims
+	fi
 done
 
 # ----- summary -----

@@ -21,6 +21,8 @@
 #     both ways (VERDICT: PASS, counts noted);
 #   - Kamailio logged the calls as e2ae; rtpengine saw offer, answer and
 #     delete; after each BYE rtpengine holds no call.
+#
+# lab: ims
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"

@@ -20,6 +20,8 @@
 #   - srtp_probe --rtcp both ways: UE tx key = the UE's answer key, UE rx key
 #     = the offered key of the tag the UE picked (VERDICT: PASS, counts
 #     noted); Kamailio logged e2ae; rtpengine holds no call after each BYE.
+#
+# lab: ims
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"

@@ -39,6 +39,8 @@
 # (baresip sends SRTCP as soon as it has the offer, before its 200 reaches
 # the gateway: rtpengine drops those first compounds, "SRTCP output wanted,
 # but no crypto suite was negotiated"; not checked.)
+#
+# lab: ims
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"

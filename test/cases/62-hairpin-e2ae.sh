@@ -36,6 +36,8 @@
 #   At the end no SDP the S-CSCF relayed was secure, it logged no error,
 #   and the P-CSCF counted 5 hairpin calls and 1 forked branch.
 # The dialog that dies without BYE: 62-hairpin-vanish.sh.
+#
+# lab: ims
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"

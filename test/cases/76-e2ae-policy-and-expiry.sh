@@ -7,6 +7,8 @@
 #   - the registration expires after the 2 s the registrar granted: the
 #     same offer afterwards is end-to-end (indication removed, no
 #     a=3ge2ae:applied for the UE, rtpengine never sees the call).
+#
+# lab: ims
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"

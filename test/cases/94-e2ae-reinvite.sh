@@ -21,6 +21,8 @@
 #      same SDP and to-tag.  The UE gets SRTP SDP with a=3ge2ae:applied in
 #      the 183 too (same tag and suite); the media probed after the 200
 #      passes; after the BYE rtpengine holds no call.
+#
+# lab: ims
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
