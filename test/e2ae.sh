@@ -26,13 +26,16 @@
 # (sdes_mask), made when a sipp ends and again on exit.  Key files are
 # *.key; rtpengine logs control, crypto and SRTP at level 6 (no keys).
 
-# LAB_PCSCF=ims: the P-CSCF built on Kamailio's IMS modules
-# (etc/ims_medsec-pcscf-ims.cfg) instead of the example routing.
-if [ "${LAB_PCSCF:-}" = ims ]; then
-	E2AE_CFG=$REPO_ROOT/etc/ims_medsec-pcscf-ims.cfg
-else
-	E2AE_CFG=$REPO_ROOT/etc/ims_medsec-pcscf.cfg
-fi
+# The lab's P-CSCF configuration (e2ae_lab_cfg: LAB_PCSCF=ims picks the
+# one built on Kamailio's IMS modules, etc/ims_medsec-pcscf-ims.cfg).
+e2ae_lab_cfg() {
+	if [ "${LAB_PCSCF:-}" = ims ]; then
+		echo "$REPO_ROOT/etc/ims_medsec-pcscf-ims.cfg"
+	else
+		echo "$REPO_ROOT/etc/ims_medsec-pcscf.cfg"
+	fi
+}
+E2AE_CFG=$(e2ae_lab_cfg)
 # rtpengine's DEBUG lines of these subsystems carry SDES and session keys.
 E2AE_QUIET_KEYS=(--log-level-control=6 --log-level-crypto=6 --log-level-srtp=6)
 # Probe: 50 measured packets each way after 5 warm-up ones, 20 ms apart, at
@@ -69,6 +72,7 @@ e2ae_lab() {
 	SCSCF_PORT=$(alloc_ports 1)
 	export SCSCF_PORT
 	local ims=()
+	E2AE_CFG=$(e2ae_lab_cfg)
 	if [ "${LAB_PCSCF:-}" = ims ]; then
 		ims_defines ims
 	fi
@@ -285,6 +289,10 @@ sipp_saw() { sipp_msg "$1" "$2" "$3" >/dev/null 2>&1; }
 #                       the connection from that port too);
 #   E2AE_UE_PCSCF_PORT  the port it sends to (the P-CSCF's UE-side TCP port,
 #                       or a TLS relay in front of its TLS port: test/tls.sh).
+#   E2AE_UE_PCSCF_IP    the address it sends to (default 127.0.0.1)
+#   E2AE_UE_SIPP        the command that runs its sipp (default $SIPP), e.g.
+#                       a wrapper running sipp in the UE's network namespace
+#                       (test/ims.sh)
 # A UE that is called (term e2ae_call) stays on UDP.
 
 # ----- registration -----
@@ -311,9 +319,9 @@ e2ae_register() {
 	e2ae_sipp "$name.scscf" e2ae_scscf_register.xml "$SCSCF_PORT" "${keys[@]}"
 	scscf=$BG_PID
 	e2ae_sipp_bound "$SCSCF_PORT"
-	e2ae_sipp "$name.ue" e2ae_ue_register.xml "$port" "${keys[@]}" \
+	SIPP=${E2AE_UE_SIPP:-$SIPP} e2ae_sipp "$name.ue" e2ae_ue_register.xml "$port" "${keys[@]}" \
 		${E2AE_UE_SIPP_ARGS[@]+"${E2AE_UE_SIPP_ARGS[@]}"} \
-		"127.0.0.1:${E2AE_UE_PCSCF_PORT:-$KAM_SIP_PORT}"
+		"${E2AE_UE_PCSCF_IP:-127.0.0.1}:${E2AE_UE_PCSCF_PORT:-$KAM_SIP_PORT}"
 	ue=$BG_PID
 	e2ae_sipp_wait "$name.ue" "$ue" "$name: UE registration"
 	e2ae_sipp_wait "$name.scscf" "$scscf" "$name: S-CSCF registrar"
@@ -346,6 +354,7 @@ e2ae_register() {
 e2ae_call() {
 	local id=$1 dir=$2 offer=$3 answer=$4 hold=$5
 	local caller callee caller_pid callee_pid cport eport rport ruri user delay
+	local rip=127.0.0.1 csipp=$SIPP
 	local -a ckeys=() ekeys=() cargs=()
 	case $dir in
 	orig)
@@ -353,6 +362,7 @@ e2ae_call() {
 		rport=${E2AE_UE_PCSCF_PORT:-$KAM_SIP_PORT} ruri="sip:bob@ims.test" user=ue delay=100
 		ckeys=(${UE_EXPECT[@]+"${UE_EXPECT[@]}"}) ekeys=(${CORE_EXPECT[@]+"${CORE_EXPECT[@]}"})
 		cargs=(${E2AE_UE_SIPP_ARGS[@]+"${E2AE_UE_SIPP_ARGS[@]}"})
+		rip=${E2AE_UE_PCSCF_IP:-127.0.0.1} csipp=${E2AE_UE_SIPP:-$SIPP}
 		;;
 	term)
 		caller=$id.core callee=$id.ue cport=$SCSCF_PORT eport=$UE_PORT
@@ -367,10 +377,10 @@ e2ae_call() {
 		${ekeys[@]+"${ekeys[@]}"} ${E2AE_CALLEE_KEYS[@]+"${E2AE_CALLEE_KEYS[@]}"}
 	callee_pid=$BG_PID
 	e2ae_sipp_bound "$eport"
-	e2ae_sipp "$caller" "${E2AE_CALLER_SF:-e2ae_uac_call.xml}" "$cport" -d "$hold" \
+	SIPP=$csipp e2ae_sipp "$caller" "${E2AE_CALLER_SF:-e2ae_uac_call.xml}" "$cport" -d "$hold" \
 		-cid_str "$E2AE_CALL_ID" -key ruri "$ruri" -key user "$user" -key offer_sdp "$offer" \
 		${ckeys[@]+"${ckeys[@]}"} ${E2AE_CALLER_KEYS[@]+"${E2AE_CALLER_KEYS[@]}"} \
-		${cargs[@]+"${cargs[@]}"} "127.0.0.1:$rport"
+		${cargs[@]+"${cargs[@]}"} "$rip:$rport"
 	caller_pid=$BG_PID
 
 	if [ -n "${E2AE_ON_OFFER:-}" ]; then
@@ -498,6 +508,7 @@ e2ae_lab_nodes() {
 	SCSCF_PORT=$(alloc_ports 1)
 	export SCSCF_PORT
 	local ims=()
+	E2AE_CFG=$(e2ae_lab_cfg)
 	if [ "${LAB_PCSCF:-}" = ims ]; then
 		ims_defines ims
 	fi

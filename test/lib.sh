@@ -536,23 +536,24 @@ _rtpengine_ready() {
 
 # ----- Kamailio -----
 
-# sip_options PORT: send an OPTIONS for the proxy itself to 127.0.0.1:PORT
-# over UDP and true when a "SIP/2.0 200" reply comes back within 1 s.  The
-# Via carries rport, so the reply comes back to our ephemeral socket.
+# sip_options PORT: send an OPTIONS for the proxy itself to
+# $KAM_PROBE_IP:PORT (default 127.0.0.1) over UDP and true when a
+# "SIP/2.0 200" reply comes back within 1 s.  The Via carries rport, so the
+# reply comes back to our ephemeral socket.
 sip_options() {
-	local port=$1 fd reply tag msg
+	local port=$1 fd reply tag msg ip=${KAM_PROBE_IP:-127.0.0.1}
 	tag="$$-${RANDOM}"
-	msg="OPTIONS sip:127.0.0.1:$port SIP/2.0\r
+	msg="OPTIONS sip:$ip:$port SIP/2.0\r
 Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-probe-$tag;rport\r
 Max-Forwards: 70\r
 From: <sip:probe@127.0.0.1>;tag=probe-$tag\r
-To: <sip:127.0.0.1:$port>\r
+To: <sip:$ip:$port>\r
 Call-ID: probe-$tag@127.0.0.1\r
 CSeq: 1 OPTIONS\r
 Content-Length: 0\r
 \r
 "
-	exec {fd}<>"/dev/udp/127.0.0.1/$port" || return 1
+	exec {fd}<>"/dev/udp/$ip/$port" || return 1
 	# %b: expand the \r escapes.
 	printf '%b' "$msg" | _udp_write "$fd"
 	reply=$(timeout 1 dd bs=65536 count=1 status=none <&"$fd" 2>/dev/null) || true
