@@ -83,12 +83,13 @@ e2ae_lab() {
 }
 
 # ims_defines ARRAY: the per-run defines the IMS P-CSCF needs besides
-# e2ae_lab's (its protected ports: 4 client, 4 server).
+# e2ae_lab's: its protected ports, $IMS_IPSEC_CONN (default 4) client
+# ports then as many server ports.
 ims_defines() {
 	local -n _d=$1
-	local base
-	base=$(alloc_ports 8)
-	_d+=("IPSEC_CLIENT_PORT=$base" "IPSEC_SERVER_PORT=$((base + 4))" IPSEC_MAX_CONN=4)
+	local base n=${IMS_IPSEC_CONN:-4}
+	base=$(alloc_ports $((2 * n)))
+	_d+=("IPSEC_CLIENT_PORT=$base" "IPSEC_SERVER_PORT=$((base + n))" "IPSEC_MAX_CONN=$n")
 }
 
 # The EXIT trap: a passing case must leave rtpengine without a call; mask
