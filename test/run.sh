@@ -197,7 +197,8 @@ run_case() {
 }
 
 # A case with the line "# lab: ims" runs a second time as NAME@ims against
-# the P-CSCF built on Kamailio's IMS modules (LAB_PCSCF=ims, test/e2ae.sh).
+# the P-CSCF built on Kamailio's IMS modules (LAB_PCSCF=ims, test/e2ae.sh),
+# in a network namespace of its own (CASE_OWN_NETNS=1, test/lib.sh).
 for case in test/cases/*.sh; do
 	if [ ! -f "$case" ] || [ ! -x "$case" ]; then
 		continue # not executable: not a case (a helper, a draft)
@@ -207,7 +208,7 @@ for case in test/cases/*.sh; do
 		run_case "$case" "$name"
 	fi
 	if grep -q '^# lab: ims$' "$case" && selected "$name@ims"; then
-		run_case "$case" "$name@ims" LAB_PCSCF=ims
+		run_case "$case" "$name@ims" LAB_PCSCF=ims CASE_OWN_NETNS=1
 	fi
 done
 

@@ -27,7 +27,7 @@
 # with a NOTE.  With ESP, the UE's mirror SAs and policies are installed
 # and the ESP counters are checked.
 #
-# lab: netns
+# Runs in network namespaces of its own (test/ims.sh).
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -57,7 +57,7 @@ CID="ims-ipsec-$$-$RANDOM@ue.test"
 
 # ----- 1. initial REGISTER, 401 -----
 e2ae_sipp reg.scscf ims_scscf_register.xml "$SCSCF_PORT" -key ck "$CK" -key ik "$IK" \
-	-key reg_expires 600 -key reginfo no -key contact none
+	-key reg_expires 600
 scscf=$BG_PID
 e2ae_sipp_bound "$SCSCF_PORT"
 SIPP=$E2AE_UE_SIPP e2ae_sipp reg1.ue ims_ue_register1.xml 5060 -cid_str "$CID" \

@@ -17,7 +17,7 @@
 #      well-formed and asks for mediasec; ims_ipsec_pcscf's own
 #      Security-Server line is the same; both Kamailios are alive after.
 #
-# lab: netns
+# Runs in network namespaces of its own (test/ims.sh).
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -68,7 +68,7 @@ normalize() {
 for v in with without; do
 	cid="golden-$$@ue.test"
 	e2ae_sipp "g-$v.scscf" ims_scscf_register.xml "$SCSCF_PORT" -key ck "$CK" -key ik "$IK" \
-		-key reg_expires 600 -key reginfo no -key contact none
+		-key reg_expires 600
 	scscf=$BG_PID
 	e2ae_sipp_bound "$SCSCF_PORT"
 	SIPP=$E2AE_UE_SIPP e2ae_sipp "g-$v.ue1" ims_ue_register1.xml 5060 -cid_str "$cid" \
