@@ -12,6 +12,14 @@
 #   LAB_NG_PORT=2223       rtpengine's ng control port
 #   LAB_MEDIA_MIN=30000 LAB_MEDIA_MAX=30999   rtpengine's media ports
 #   LAB_DIR=.lab           pidfiles, logs and Kamailio's runtime directory
+#   LAB_PCSCF=             "ims": the P-CSCF built on Kamailio's IMS modules
+#                          (etc/ims_medsec-pcscf-ims.cfg: ims_usrloc_pcscf,
+#                          ims_registrar_pcscf, ims_ipsec_pcscf) instead of
+#                          the example routing; its protected ports are
+#                          LAB_IPSEC_PORT (5100) and up.  ims_ipsec_pcscf
+#                          removes the xfrm states and policies marked as
+#                          its own when it starts: run it where that is yours
+#                          to do (a lab host or network namespace).
 # Terminating requests are sent by the S-CSCF to LAB_IP:LAB_CORE_PORT with
 # the UE's registered contact in the Request-URI.
 set -euo pipefail
@@ -24,6 +32,8 @@ LAB_NG_PORT=${LAB_NG_PORT:-2223}
 LAB_MEDIA_MIN=${LAB_MEDIA_MIN:-30000}
 LAB_MEDIA_MAX=${LAB_MEDIA_MAX:-30999}
 LAB_DIR=${LAB_DIR:-.lab}
+LAB_PCSCF=${LAB_PCSCF:-}
+LAB_IPSEC_PORT=${LAB_IPSEC_PORT:-5100}
 case $LAB_IP in
 *:*) host="[$LAB_IP]" ;;
 *) host=$LAB_IP ;;
@@ -75,7 +85,13 @@ up() {
 	done
 	"$RNGCTL" -n "udp:$host:$LAB_NG_PORT" ping >/dev/null ||
 		{ echo "lab: rtpengine did not start, see $LAB_DIR/rtpengine.log" >&2; exit 1; }
-	kamailio -f etc/ims_medsec-pcscf.cfg -DD -E -P "$LAB_DIR/kamailio.pid" \
+	local cfg=etc/ims_medsec-pcscf.cfg extra=()
+	if [ "$LAB_PCSCF" = ims ]; then
+		cfg=etc/ims_medsec-pcscf-ims.cfg
+		extra=(-A "IPSEC_LISTEN_ADDR=\"$LAB_IP\"" -A "IPSEC_CLIENT_PORT=$LAB_IPSEC_PORT"
+			-A "IPSEC_SERVER_PORT=$((LAB_IPSEC_PORT + 4))" -A IPSEC_MAX_CONN=4)
+	fi
+	kamailio -f "$cfg" -DD -E -P "$LAB_DIR/kamailio.pid" "${extra[@]}" \
 		-Y "$LAB_DIR/run" -A "LISTEN_IP=$host" -A "SIP_PORT=$LAB_UE_PORT" \
 		-A "CORE_PORT=$LAB_CORE_PORT" -A "SCSCF_URI=\"$LAB_SCSCF\"" \
 		-A "E2AE_SOCKET=\"udp:$host:$LAB_UE_PORT\"" \
@@ -101,7 +117,7 @@ status() {
 	alive "$LAB_DIR/kamailio.pid" kamailio && k="running (pid $(cat "$LAB_DIR/kamailio.pid"))"
 	alive "$LAB_DIR/rtpengine.pid" rtpengine && r="running (pid $(cat "$LAB_DIR/rtpengine.pid"))"
 	cat <<TXT
-P-CSCF lab
+P-CSCF lab${LAB_PCSCF:+ ($LAB_PCSCF)}
   kamailio   $k
     UE side     udp/tcp $host:$LAB_UE_PORT
     core side   udp $host:$LAB_CORE_PORT

@@ -3,10 +3,13 @@
 # check (kamailio -c: parses it, loads every module, including ims_medsec.so
 # with its MODULE_VERSION check, and sets every modparam), in each variant
 # the tests and the benchmark use.  And the check is not vacuous: a missing
-# module makes it fail.
+# module makes it fail.  The IMS P-CSCF (etc/ims_medsec-pcscf-ims.cfg) too,
+# in each of its variants; the case runs in a network namespace of its own
+# because that configuration loads ims_ipsec_pcscf.
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+CASE_OWN_NETNS=1
 setup_run
 
 cfg=$REPO_ROOT/etc/ims_medsec-pcscf.cfg
@@ -22,7 +25,7 @@ check() {
 	for d in "$@"; do
 		args+=(-A "$d")
 	done
-	"$KAMAILIO" -c -f "$cfg" "${args[@]}" >"$RUN_DIR/kamailio-check-$name.log" 2>&1
+	"$KAMAILIO" -c -f "${CHECK_CFG:-$cfg}" "${args[@]}" >"$RUN_DIR/kamailio-check-$name.log" 2>&1
 }
 
 expect_ok() {
@@ -57,6 +60,19 @@ expect_ok kemi-lua-li "$mod" "SIP_PORT=$port" WITH_KEMI_LUA WITH_LI_KEYS \
 # Kamailio's own rtpengine module: the benchmark's baseline
 expect_ok stock WITH_STOCK_RTPENGINE "SIP_PORT=$port" 'RTPENGINE_NG="udp:127.0.0.1:2223"'
 
+# the IMS P-CSCF: plain, each feature, all of them, and without ims_medsec
+ims=(IPSEC_CLIENT_PORT=$((port + 10)) IPSEC_SERVER_PORT=$((port + 20)))
+CHECK_CFG=$REPO_ROOT/etc/ims_medsec-pcscf-ims.cfg
+expect_ok ims "$mod" "SIP_PORT=$port" "${ims[@]}"
+expect_ok ims-all "$mod" "SIP_PORT=$port" "${ims[@]}" WITH_IPSEC WITH_TLS WITH_REGINFO \
+	REQUIRE_PROTECTED_SIGNALLING 'E2E_SDES_MECHANISM="sdes-srtp;e2e"' \
+	'E2E_KMS_MECHANISM="mikey-ticket"' "TLS_CFG=\"$RUN_DIR/tls.cfg\"" \
+	"DBTEXT_URL=\"text://$RUN_DIR\"" WITH_DEBUG
+expect_ok ims-without-medsec "$mod" "SIP_PORT=$port" "${ims[@]}" WITHOUT_MEDSEC
+assert_no_grep "$RUN_DIR/kamailio-check-ims-without-medsec.log" 'ims_medsec' \
+	"WITHOUT_MEDSEC loads no ims_medsec"
+unset CHECK_CFG
+
 # not vacuous: a module that does not exist fails the check
 if check missing-module 'MEDSEC_MODULE="/nonexistent/ims_medsec.so"'; then
 	fail "kamailio -c accepted a config whose module does not exist"
@@ -64,4 +80,4 @@ fi
 assert_grep "$RUN_DIR/kamailio-check-missing-module.log" 'could not open module' \
 	"a missing module is reported"
 
-note "config check ok (ims_medsec, all defines, defaults, stock rtpengine)"
+note "config check ok (ims_medsec, all defines, defaults, stock rtpengine, IMS P-CSCF variants)"
