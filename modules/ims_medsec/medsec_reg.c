@@ -42,6 +42,8 @@ typedef struct medsec_reg_val
 {
 	unsigned char protected_sig; /* registered over protected SIP */
 	unsigned char caps;			 /* MEDSEC_CAP_* */
+	unsigned char rcv_proto;	 /* the REGISTER's transport and */
+	unsigned short rcv_port;	 /* local port (TLS or IPsec socket) */
 } medsec_reg_val_t;
 
 /* A configured e2e mechanism, "name" or "name;param", split at init. */
@@ -386,6 +388,8 @@ int medsec_reg_reply(sip_msg_t *rpl)
 			| scan_headers(req, &_medsec_sec_verify);
 	val.protected_sig =
 			req->rcv.proto == PROTO_TLS || (flags & MEDSEC_SA_IPSEC_ENC) != 0;
+	val.rcv_proto = (unsigned char)req->rcv.proto;
+	val.rcv_port = req->rcv.dst_port;
 	allowed = (flags & MEDSEC_SA_MEDIASEC)
 			  && socket_allowed(req->rcv.bind_address)
 			  && (!medsec_require_protected || val.protected_sig);
@@ -433,12 +437,31 @@ int medsec_reg_forget(const str *host, unsigned int port)
 int medsec_reg_contact_is_e2ae(sip_msg_t *msg)
 {
 	contact_t *c;
+	char buf[MEDSEC_KEY_MAX];
+	medsec_reg_val_t val;
+	str key;
 
-	if(parse_headers(msg, HDR_CONTACT_F, 0) < 0 || msg->contact == NULL
-			|| parse_contact(msg->contact) < 0 || msg->contact->parsed == NULL)
+	if(_medsec_regs == NULL || parse_headers(msg, HDR_CONTACT_F, 0) < 0
+			|| msg->contact == NULL || parse_contact(msg->contact) < 0
+			|| msg->contact->parsed == NULL)
 		return 0;
 	c = ((contact_body_t *)msg->contact->parsed)->contacts;
-	return c ? medsec_reg_uri_is_e2ae(&c->uri) : 0;
+	if(c == NULL || uri_key(&c->uri, buf, &key) < 0
+			|| medsec_ht_get(_medsec_regs, &key, &val, 0) < 0
+			|| !(val.caps & MEDSEC_CAP_E2AE))
+		return 0;
+	/* keys travel in this request's SDP: with require_protected_signalling
+	 * it must come the protected way the registration came (the same TLS
+	 * socket, or the same IPsec protected port) */
+	if(medsec_require_protected
+			&& (msg->rcv.proto != val.rcv_proto
+					|| msg->rcv.dst_port != val.rcv_port)) {
+		LM_NOTICE("no e2ae for %.*s: the request did not come over the"
+				  " protected transport its registration used\n",
+				key.len, key.s);
+		return 0;
+	}
+	return 1;
 }
 
 void medsec_reg_expire(void)

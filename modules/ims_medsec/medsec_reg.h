@@ -43,7 +43,9 @@ int medsec_reg_forget(const str *host, unsigned int port);
 
 /* 1 when the contact of this URI holds an e2ae registration, else 0. */
 int medsec_reg_uri_is_e2ae(const str *uri);
-/* The same for the first Contact of a request (the originating UE). */
+/* The same for the first Contact of a request (the originating UE); with
+ * require_protected_signalling, only when the request came over the
+ * transport and local port of its protected registration. */
 int medsec_reg_contact_is_e2ae(sip_msg_t *msg);
 
 void medsec_reg_expire(void);

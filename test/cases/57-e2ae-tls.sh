@@ -23,6 +23,8 @@
 #     gateway without SDES or indication, the UE RTP/SAVP with one crypto
 #     line and a=3ge2ae:applied, Record-Route ;transport=tls toward the UE;
 #     srtp_probe SRTP/SRTCP <-> RTP/RTCP both ways;
+#   - ue-tls's call over plain TCP (same contact, registered over TLS) is
+#     not e2ae: keys would cross unprotected SIP (logged, end-to-end);
 #   - ue-tcp's call over TCP, offering a=3ge2ae:requested, is end-to-end,
 #     as for a UE that registered without mediasec (case 50): the core gets
 #     the UE's SDP minus the indication, the UE gets the core's answer
@@ -185,4 +187,17 @@ assert_grep "$RUN_DIR/kamailio.log" "call $cid: end-to-end media passed untouche
 	"tcp-call: Kamailio passed the media end-to-end"
 assert_no_grep "$RUN_DIR/rtpengine-a.log" "\[$cid" "tcp-call: rtpengine never saw the call"
 note "tcp-call: over plain TCP the requested offer went end-to-end (indication removed, not anchored)"
+
+# ----- ue-tls calls over plain TCP: not e2ae -----
+o=$RUN_DIR/tls-tcp-call
+UE_PORT=$TLS_UE
+e2ae_sdp_file "$o.offer.sdp" ue "m=audio $UE_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/8000" \
+	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:$(srtp_gen_key AES_CM_128_HMAC_SHA1_80)" \
+	"a=3ge2ae:requested" "a=sendrecv"
+cp "$RUN_DIR/tcp-call.answer.sdp" "$o.answer.sdp"
+e2ae_call tls-tcp-call orig "$o.offer.sdp" "$o.answer.sdp" 300
+assert_grep "$RUN_DIR/kamailio.log" "no e2ae for 127\.0\.0\.1:$TLS_UE: the request did not come over the protected transport" \
+	"tls-tcp-call: a TLS-registered UE calling over plain TCP gets no e2ae"
+assert_no_grep "$o.ue.rx.sdp" '^a=3ge2ae' "tls-tcp-call: no e2ae indication to the UE"
+note "tls-tcp-call: registered over TLS, called over plain TCP: no e2ae (no gateway key over unprotected SIP)"
 e2ae_no_calls_left "end of case"
