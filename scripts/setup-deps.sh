@@ -14,6 +14,7 @@ deps=$(cd "$deps" && pwd)
 pkgs=(
 	kamailio kamailio-extra-modules kamailio-ims-modules
 	kamailio-utils-modules kamailio-tls-modules kamailio-lua-modules
+	kamailio-presence-modules iproute2 openssl
 	rtpengine-daemon sip-tester baresip-core
 	libsrtp2-dev libssl-dev libcmocka-dev pkg-config
 	clang libclang-rt-14-dev
