@@ -118,8 +118,7 @@ static int mod_init(void)
 	}
 	if(medsec_agw_init() < 0 || medsec_stats_init() < 0 || medsec_sip_init() < 0
 			|| medsec_reg_init() < 0 || medsec_pcontact_init() < 0
-			|| medsec_session_init() < 0
-			|| medsec_li_init() < 0
+			|| medsec_session_init() < 0 || medsec_li_init() < 0
 			|| medsec_policy_shm_init(&medsec_policy) < 0)
 		return -1;
 	if(register_timer(medsec_timer, 0, medsec_session_timer_interval()) < 0) {

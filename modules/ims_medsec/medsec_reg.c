@@ -77,7 +77,9 @@ static int mech_parse(const char *spec, reg_mech_t *m, const char *what)
 	if(spec[0] == '\0')
 		return 0;
 	if(n == 0 || n >= MEDSEC_MECH_MAX
-			|| (semi && (semi[1] == '\0' || strlen(semi + 1) >= MEDSEC_MECH_MAX))
+			|| (semi
+					&& (semi[1] == '\0' || strchr(semi + 1, ';')
+							|| strlen(semi + 1) >= MEDSEC_MECH_MAX))
 			/* the whole spec parses as one sec-mechanism */
 			|| medsec_secagree_has(spec, strlen(spec), "-", NULL) < 0) {
 		LM_ERR("%s must be \"mechanism\" or \"mechanism;parameter\", not"
@@ -163,8 +165,8 @@ static int client_has(sip_msg_t *msg, const reg_mech_t *m)
 		return 0;
 	for(h = msg->headers; h; h = h->next)
 		if(hdr_is(h, &_medsec_sec_client)
-				&& medsec_secagree_has(h->body.s, (size_t)h->body.len, m->name,
-						   m->param)
+				&& medsec_secagree_has(
+						   h->body.s, (size_t)h->body.len, m->name, m->param)
 						   > 0)
 			return 1;
 	return 0;

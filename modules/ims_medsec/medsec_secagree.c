@@ -23,9 +23,9 @@
 /* What one sec-mechanism is. */
 typedef struct sa_entry
 {
-	size_t start;	/* the entry, from its name to the end of its last */
-	size_t end;		/* parameter, without surrounding whitespace */
-	size_t sep;		/* the separator before it (SWS "," SWS) starts here */
+	size_t start;	 /* the entry, from its name to the end of its last */
+	size_t end;		 /* parameter, without surrounding whitespace */
+	size_t sep;		 /* the separator before it (SWS "," SWS) starts here */
 	size_t name_end; /* end of the mechanism name */
 	unsigned flags;	 /* MEDSEC_SA_* set by this entry */
 	int mediasec;	 /* carries a "mediasec" parameter */
@@ -36,9 +36,9 @@ typedef struct sa_iter
 {
 	const char *s;
 	size_t len;
-	size_t pos;		 /* next entry's "," or len */
-	size_t prev_end; /* end of the previous entry */
-	unsigned count;	 /* entries returned so far */
+	size_t pos;		  /* next entry's "," or len */
+	size_t prev_end;  /* end of the previous entry */
+	unsigned count;	  /* entries returned so far */
 	const char *want; /* a parameter name to look for, or NULL */
 } sa_iter_t;
 

@@ -42,13 +42,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* medsec_secagree_has agrees with scan on validity and on the two
 	 * capabilities scan reports */
 	CHECK((medsec_secagree_has(buf, size, "sdes-srtp", "mediasec") < 0)
-		  == (f < 0));
+			== (f < 0));
 	if(f >= 0) {
 		CHECK(medsec_secagree_has(buf, size, "sdes-srtp", "mediasec")
-			  == ((f & MEDSEC_SA_MEDIASEC) != 0));
+				== ((f & MEDSEC_SA_MEDIASEC) != 0));
 		CHECK(medsec_secagree_has(buf, size, "ipsec-3gpp", NULL)
-			  == ((f & MEDSEC_SA_IPSEC) != 0));
-		CHECK(medsec_secagree_has(buf, size, "tls", "") == ((f & MEDSEC_SA_TLS) != 0));
+				== ((f & MEDSEC_SA_IPSEC) != 0));
+		CHECK(medsec_secagree_has(buf, size, "tls", "")
+				== ((f & MEDSEC_SA_TLS) != 0));
 	}
 
 	/* exactly size bytes of room: ASan catches any byte written past it */

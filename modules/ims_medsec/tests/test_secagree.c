@@ -500,8 +500,8 @@ static int has(const char *s, const char *mech, const char *param)
 static void test_has(void **state)
 {
 	(void)state;
-	assert_int_equal(has(SAMPLE_IPSEC ", sdes-srtp;mediasec", "sdes-srtp",
-							 "mediasec"),
+	assert_int_equal(
+			has(SAMPLE_IPSEC ", sdes-srtp;mediasec", "sdes-srtp", "mediasec"),
 			1);
 	assert_int_equal(has("SDES-SRTP;MediaSec", "sdes-srtp", "mediasec"), 1);
 	assert_int_equal(has("sdes-srtp", "sdes-srtp", "mediasec"), 0);
@@ -509,7 +509,8 @@ static void test_has(void **state)
 	assert_int_equal(has("sdes-srtp;e2e", "sdes-srtp", ""), 1);
 	/* the parameter belongs to the matching entry, not to another one */
 	assert_int_equal(has("sdes-srtp, tls;e2e", "sdes-srtp", "e2e"), 0);
-	assert_int_equal(has("tls;e2e, sdes-srtp;q=0.1;e2e", "sdes-srtp", "e2e"), 1);
+	assert_int_equal(
+			has("tls;e2e, sdes-srtp;q=0.1;e2e", "sdes-srtp", "e2e"), 1);
 	/* whole names only, parameter values are not names */
 	assert_int_equal(has("sdes-srtpx;e2e", "sdes-srtp", "e2e"), 0);
 	assert_int_equal(has("sdes-srtp;x=e2e", "sdes-srtp", "e2e"), 0);
