@@ -225,6 +225,12 @@ e2ae_sipp_bound() {
 	wait_until 5 port_bound "$1" udp || fail "nothing bound UDP port $1 (sipp did not start?)"
 }
 
+# _e2ae_ue_bound PORT: a UDP socket on PORT in the UE's namespace.
+_e2ae_ue_bound() {
+	ip netns exec "$E2AE_UE_NETNS" cat /proc/net/udp |
+		awk -v p="$(printf '%04X' "$1")" 'NR > 1 { split($2, a, ":"); if (a[2] == p) f = 1 } END { exit !f }'
+}
+
 # sipp_msg TRACE DIR REGEX [N]: print the N-th (default 1st) message of a
 # SIPp message trace that SIPp DIR ("received" or "sent") and whose first
 # line matches REGEX (ERE), CRs removed, trailing empty lines dropped.
@@ -294,6 +300,10 @@ sipp_saw() { sipp_msg "$1" "$2" "$3" >/dev/null 2>&1; }
 #   E2AE_UE_SIPP        the command that runs its sipp (default $SIPP), e.g.
 #                       a wrapper running sipp in the UE's network namespace
 #                       (test/ims.sh)
+#   E2AE_UE_NETNS       that namespace: the called UE (term e2ae_call) runs
+#                       there too, with E2AE_UE_SIPP_ARGS
+#   E2AE_UE_CONTACT     host:port of the called UE's contact in the
+#                       Request-URI (default 127.0.0.1:$UE_PORT)
 # A UE that is called (term e2ae_call) stays on UDP.
 
 # ----- registration -----
@@ -355,7 +365,8 @@ e2ae_register() {
 e2ae_call() {
 	local id=$1 dir=$2 offer=$3 answer=$4 hold=$5
 	local caller callee caller_pid callee_pid cport eport rport ruri user delay
-	local rip=127.0.0.1 csipp=$SIPP
+	local rip=127.0.0.1 csipp=$SIPP esipp=$SIPP
+	local -a eargs=()
 	local -a ckeys=() ekeys=() cargs=()
 	case $dir in
 	orig)
@@ -367,17 +378,25 @@ e2ae_call() {
 		;;
 	term)
 		caller=$id.core callee=$id.ue cport=$SCSCF_PORT eport=$UE_PORT
-		rport=$KAM_CORE_PORT ruri="sip:ue@127.0.0.1:$UE_PORT" user=core
+		rport=$KAM_CORE_PORT ruri="sip:ue@${E2AE_UE_CONTACT:-127.0.0.1:$UE_PORT}" user=core
+		if [ -n "${E2AE_UE_NETNS:-}" ]; then
+			esipp=$E2AE_UE_SIPP eargs=(${E2AE_UE_SIPP_ARGS[@]+"${E2AE_UE_SIPP_ARGS[@]}"})
+		fi
 		delay=$E2AE_UE_ANSWER_DELAY_MS
 		ckeys=(${CORE_EXPECT[@]+"${CORE_EXPECT[@]}"}) ekeys=(${UE_EXPECT[@]+"${UE_EXPECT[@]}"})
 		;;
 	*) fail "e2ae_call: DIR is orig or term, not $dir" ;;
 	esac
 	E2AE_CALL_ID="$id-$$-$RANDOM@e2ae.test"
-	e2ae_sipp "$callee" e2ae_uas_call.xml "$eport" -d "$delay" -key answer_sdp "$answer" \
-		${ekeys[@]+"${ekeys[@]}"} ${E2AE_CALLEE_KEYS[@]+"${E2AE_CALLEE_KEYS[@]}"}
+	SIPP=$esipp e2ae_sipp "$callee" e2ae_uas_call.xml "$eport" -d "$delay" -key answer_sdp "$answer" \
+		${ekeys[@]+"${ekeys[@]}"} ${E2AE_CALLEE_KEYS[@]+"${E2AE_CALLEE_KEYS[@]}"} \
+		${eargs[@]+"${eargs[@]}"}
 	callee_pid=$BG_PID
-	e2ae_sipp_bound "$eport"
+	if [ "$esipp" = "$SIPP" ]; then
+		e2ae_sipp_bound "$eport"
+	else
+		wait_until 5 _e2ae_ue_bound "$eport" || fail "$id: the UE's sipp did not bind UDP $eport"
+	fi
 	SIPP=$csipp e2ae_sipp "$caller" "${E2AE_CALLER_SF:-e2ae_uac_call.xml}" "$cport" -d "$hold" \
 		-cid_str "$E2AE_CALL_ID" -key ruri "$ruri" -key user "$user" -key offer_sdp "$offer" \
 		${ckeys[@]+"${ckeys[@]}"} ${E2AE_CALLER_KEYS[@]+"${E2AE_CALLER_KEYS[@]}"} \

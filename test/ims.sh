@@ -65,6 +65,7 @@ ims_ue_sipp_wrapper() {
 		>"$RUN_DIR/sipp-ue"
 	chmod +x "$RUN_DIR/sipp-ue"
 	E2AE_UE_SIPP=$RUN_DIR/sipp-ue
+	E2AE_UE_NETNS=$IMS_NS_U
 	E2AE_UE_SIPP_ARGS=(-i "$IMS_UE_IP")
 	E2AE_UE_PCSCF_IP=$IMS_PCSCF_IP
 }

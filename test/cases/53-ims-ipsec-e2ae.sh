@@ -19,6 +19,10 @@
 #      (ealg aes-cbc).
 #   4. An originating e2ae call over the same protected ports, media proven
 #      by srtp_probe both ways (SRTP on the UE leg, RTP on the core leg).
+#   5. A terminating e2ae call: the S-CSCF's RTP/AVP INVITE for the UE's
+#      contact leaves the P-CSCF's protected client port for the UE's
+#      protected server port (ipsec_forward()), with the AGW's crypto
+#      offers and a=3ge2ae:applied; the UE answers SRTP; media probed.
 #
 # This machine's kernel may lack ESP (CONFIG_INET_ESP): ims_ipsec_pcscf's
 # SAs then cannot exist, and its policies would drop the traffic of the
@@ -152,3 +156,38 @@ assert_no_grep "$RUN_DIR/c1.core.rx.sdp" 'a=crypto|a=3ge2ae|RTP/SAVP' "the core 
 assert_grep "$RUN_DIR/kamailio.log" 'media answer for .*: e2ae with AES_CM_128_HMAC_SHA1_80' "Kamailio logged the e2ae answer"
 e2ae_no_calls_left "after the call"
 note "e2ae call over the protected ports, media probed both ways"
+
+# ----- 5. a terminating e2ae call to the UE's protected server port -----
+UE_PORT=$UE_PORT_S
+E2AE_UE_CONTACT=$IMS_UE_IP:$UE_PORT_C
+UE_KEY2=$(srtp_gen_key AES_CM_128_HMAC_SHA1_80)
+echo "$UE_KEY2" >"$RUN_DIR/t1.ue.key"
+e2ae_sdp_file "$RUN_DIR/t1.offer.sdp" core "m=audio $CORE_MPORT RTP/AVP 0" "a=rtpmap:0 PCMU/8000" "a=sendrecv"
+ue_answers() {
+	local o=$RUN_DIR/$1 tag
+	sipp_msg_to "$o.ue.rx.msg" "$o.ue.trace" received '^INVITE '
+	msg_body "$o.ue.rx.msg" >"$o.ue.rx.sdp"
+	tag=$(sdp_crypto "$o.ue.rx.sdp" | awk '$2 == "AES_CM_128_HMAC_SHA1_80" { print $1; exit }')
+	[ -n "$tag" ] || fail "$1: the UE was offered no AES_CM_128_HMAC_SHA1_80 line"
+	sdp_crypto_key "$o.ue.rx.sdp" "$tag" >"$o.gw.key"
+	e2ae_sdp_file "$o.answer.tmp" ue "m=audio $UE_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/8000" \
+		"a=crypto:$tag AES_CM_128_HMAC_SHA1_80 inline:$UE_KEY2" "a=sendrecv"
+	mv "$o.answer.tmp" "$o.answer.sdp"
+}
+probe_term() {
+	e2ae_probe t1 AES_CM_128_HMAC_SHA1_80 "$RUN_DIR/t1.ue.key" "$RUN_DIR/t1.gw.key"
+}
+E2AE_ON_OFFER=ue_answers E2AE_ON_UP=probe_term
+UE_EXPECT=(-key exp_proto RTP/SAVP -key exp_3ge2ae applied -key exp_crypto AES_CM_128_HMAC_SHA1_80)
+CORE_EXPECT=(-key exp_proto RTP/AVP -key exp_3ge2ae none -key exp_crypto none)
+e2ae_call t1 term "$RUN_DIR/t1.offer.sdp" "$RUN_DIR/t1.answer.sdp" "$E2AE_HOLD_MS"
+assert_grep "$RUN_DIR/t1.ue.rx.msg" "^INVITE sip:ue@$IMS_UE_IP:$UE_PORT_C SIP/2.0" "the INVITE for the UE's contact"
+top_via=$(grep -m1 '^Via: ' "$RUN_DIR/t1.ue.rx.msg")
+case $top_via in
+"Via: SIP/2.0/UDP $IMS_PCSCF_IP:$P_PORT_C;"*) ;;
+*) fail "the INVITE did not leave the P-CSCF's protected client port $P_PORT_C: $top_via" ;;
+esac
+assert_eq "$(msg_count "$RUN_DIR/t1.ue.rx.sdp" '^a=3ge2ae:applied$')" 1 "the UE is told e2ae is applied"
+assert_no_grep "$RUN_DIR/t1.core.rx.sdp" 'a=crypto|a=3ge2ae|RTP/SAVP' "the core got plain RTP/AVP back"
+e2ae_no_calls_left "after the terminating call"
+note "terminating e2ae call from the protected client port $P_PORT_C to the UE's protected server port $UE_PORT_S, media probed"
