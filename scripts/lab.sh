@@ -89,6 +89,7 @@ up() {
 	if [ "$LAB_PCSCF" = ims ]; then
 		cfg=etc/ims_medsec-pcscf-ims.cfg
 		extra=(-A "IPSEC_LISTEN_ADDR=\"$LAB_IP\"" -A "IPSEC_CLIENT_PORT=$LAB_IPSEC_PORT"
+			-A "PCSCF_CORE_URI=\"sip:$host:$LAB_CORE_PORT\""
 			-A "IPSEC_SERVER_PORT=$((LAB_IPSEC_PORT + 4))" -A IPSEC_MAX_CONN=4)
 	fi
 	kamailio -f "$cfg" -DD -E -P "$LAB_DIR/kamailio.pid" "${extra[@]}" \

@@ -84,11 +84,12 @@ e2ae_lab() {
 
 # ims_defines ARRAY: the per-run defines the IMS P-CSCF needs besides
 # e2ae_lab's: its protected ports, $IMS_IPSEC_CONN (default 4) client
-# ports then as many server ports.
+# ports then as many server ports, from IMS_IPSEC_BASE (set here).
 ims_defines() {
 	local -n _d=$1
 	local base n=${IMS_IPSEC_CONN:-4}
 	base=$(alloc_ports $((2 * n)))
+	IMS_IPSEC_BASE=$base
 	_d+=("IPSEC_CLIENT_PORT=$base" "IPSEC_SERVER_PORT=$((base + n))" "IPSEC_MAX_CONN=$n")
 }
 

@@ -32,9 +32,11 @@ ims_netns_run() {
 	command -v ip >/dev/null || fail "ip (iproute2) not found"
 	run_dir
 	local tag rc=0
-	tag=ms$$
+	tag=ms$$$RANDOM
 	export IMS_NS_P=$tag-p IMS_NS_U=$tag-u
 	trap 'ims_netns_down' EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
 	ip netns add "$IMS_NS_P" || fail "cannot create a network namespace (root needed)"
 	ip netns add "$IMS_NS_U"
 	ip link add "$tag-p0" netns "$IMS_NS_P" type veth peer name "$tag-u0" netns "$IMS_NS_U"

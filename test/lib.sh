@@ -114,9 +114,12 @@ _own_netns_exec() {
 	command -v ip >/dev/null || fail "ip (iproute2) not found"
 	ns=medsec-$$-$RANDOM
 	ip netns add "$ns" || fail "cannot create a network namespace (root needed)"
+	# removed on any exit, a timeout's SIGTERM included
+	trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
 	ip -n "$ns" link set lo up
-	OWN_NETNS=$ns ip netns exec "$ns" "$0" || rc=$?
-	ip netns del "$ns" || true
+	OWN_NETNS=$ns ip netns exec "$ns" "$0" "$@" || rc=$?
 	exit "$rc"
 }
 

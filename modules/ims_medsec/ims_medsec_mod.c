@@ -63,6 +63,8 @@ static param_export_t params[] = {
 	{"require_protected_signalling", PARAM_INT, &medsec_require_protected},
 	{"e2e_sdes_mechanism", PARAM_STRING, &medsec_e2e_sdes_mech},
 	{"e2e_kms_mechanism", PARAM_STRING, &medsec_e2e_kms_mech},
+	{"ipsec_server_port", PARAM_INT, &medsec_ipsec_server_port},
+	{"ipsec_max_connections", PARAM_INT, &medsec_ipsec_max_conn},
 	{"reject_unregistered_e2ae", PARAM_INT, &medsec_reject_unregistered},
 	{"hairpin_plain_peer", PARAM_STRING | USE_FUNC_PARAM,
 		(void *)medsec_call_set_hairpin_peer},

@@ -21,7 +21,15 @@ static int _medsec_ul_bound = 0;
 
 static void pcontact_gone(struct pcontact *c, int type, void *param)
 {
-	if(medsec_reg_forget(&c->contact_host, c->contact_port) < 0)
+	/* A contact that never completed a registration (a pending one, or
+	 * one made by a REGISTER that was never answered 200) ends nothing:
+	 * another contact of the same host:port may hold the registration. */
+	if(c->reg_state == PCONTACT_NOT_REGISTERED
+			|| c->reg_state == PCONTACT_REG_PENDING
+			|| c->reg_state == PCONTACT_REG_PENDING_AAR)
+		return;
+	/* c->aor is the contact URI: the same key as medsec_reg.c's */
+	if(medsec_reg_forget(&c->aor) < 0)
 		return;
 	medsec_stats_inc(MEDSEC_ST_REG_ENDED);
 	LM_INFO("media security capability of %.*s:%u ended with its P-CSCF"

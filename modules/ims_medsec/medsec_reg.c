@@ -27,6 +27,8 @@ int medsec_require_protected = 0;
 int medsec_reg_table_size = 4096;
 char *medsec_e2e_sdes_mech = "";
 char *medsec_e2e_kms_mech = "";
+int medsec_ipsec_server_port = 0;
+int medsec_ipsec_max_conn = 1;
 
 static char *_medsec_sockets[MEDSEC_MAX_SOCKETS];
 static int _medsec_nsockets = 0;
@@ -80,6 +82,7 @@ static int mech_parse(const char *spec, reg_mech_t *m, const char *what)
 			|| (semi
 					&& (semi[1] == '\0' || strchr(semi + 1, ';')
 							|| strlen(semi + 1) >= MEDSEC_MECH_MAX))
+			|| strpbrk(spec, "=,\"") != NULL
 			/* the whole spec parses as one sec-mechanism */
 			|| medsec_secagree_has(spec, strlen(spec), "-", NULL) < 0) {
 		LM_ERR("%s must be \"mechanism\" or \"mechanism;parameter\", not"
@@ -154,6 +157,16 @@ static int scan_headers(sip_msg_t *msg, const str *name)
 			flags |= f;
 	}
 	return flags;
+}
+
+/* 1 when port may be an IPsec protected server port (modparams
+ * ipsec_server_port / ipsec_max_connections, as ims_ipsec_pcscf's; any
+ * port when ipsec_server_port is 0). */
+static int on_protected_port(unsigned short port)
+{
+	return medsec_ipsec_server_port <= 0
+		   || (port >= medsec_ipsec_server_port
+				   && port < medsec_ipsec_server_port + medsec_ipsec_max_conn);
 }
 
 /* 1 when a Security-Client header of the request names the mechanism. */
@@ -388,8 +401,15 @@ int medsec_reg_reply(sip_msg_t *rpl)
 
 	flags = scan_headers(req, &_medsec_sec_client)
 			| scan_headers(req, &_medsec_sec_verify);
+	memset(&val, 0, sizeof(val));
+	/* The 401 answers the initial REGISTER, which IPsec cannot protect
+	 * yet: the encryption it asks for is enough to indicate e2ae there.
+	 * The binding (2xx) needs the protected REGISTER itself: over TLS, or
+	 * over IPsec with encryption on a protected port. */
 	val.protected_sig =
-			req->rcv.proto == PROTO_TLS || (flags & MEDSEC_SA_IPSEC_ENC) != 0;
+			req->rcv.proto == PROTO_TLS
+			|| ((flags & MEDSEC_SA_IPSEC_ENC) != 0
+					&& (code == 401 || on_protected_port(req->rcv.dst_port)));
 	val.rcv_proto = (unsigned char)req->rcv.proto;
 	val.rcv_port = req->rcv.dst_port;
 	allowed = (flags & MEDSEC_SA_MEDIASEC)
@@ -426,12 +446,12 @@ int medsec_reg_uri_is_e2ae(const str *uri)
 		   && (val.caps & MEDSEC_CAP_E2AE);
 }
 
-int medsec_reg_forget(const str *host, unsigned int port)
+int medsec_reg_forget(const str *uri)
 {
 	char buf[MEDSEC_KEY_MAX];
 	str key;
 
-	if(_medsec_regs == NULL || hostport_key(host, port, buf, &key) < 0)
+	if(_medsec_regs == NULL || uri_key(uri, buf, &key) < 0)
 		return -1;
 	return medsec_ht_del(_medsec_regs, &key);
 }
@@ -455,9 +475,10 @@ int medsec_reg_contact_is_e2ae(sip_msg_t *msg)
 	/* keys travel in this request's SDP: with require_protected_signalling
 	 * it must come the protected way the registration came (the same TLS
 	 * socket, or the same IPsec protected port) */
-	if(medsec_require_protected
-			&& (msg->rcv.proto != val.rcv_proto
-					|| msg->rcv.dst_port != val.rcv_port)) {
+	if(medsec_require_protected && val.protected_sig
+			&& (msg->rcv.dst_port != val.rcv_port
+					|| (val.rcv_proto == PROTO_TLS
+							&& msg->rcv.proto != PROTO_TLS))) {
 		LM_NOTICE("no e2ae for %.*s: the request did not come over the"
 				  " protected transport its registration used\n",
 				key.len, key.s);

@@ -21,6 +21,12 @@ extern int medsec_reg_table_size;
  * e2e capabilities of TS 33.328 7.1; empty (default): not recognised. */
 extern char *medsec_e2e_sdes_mech;
 extern char *medsec_e2e_kms_mech;
+/* modparams "ipsec_server_port" / "ipsec_max_connections": the protected
+ * server ports of ims_ipsec_pcscf (the same values as its parameters).
+ * When set, IPsec counts as protected signalling only for a REGISTER that
+ * arrived on one of them; 0 (default): on any port. */
+extern int medsec_ipsec_server_port;
+extern int medsec_ipsec_max_conn;
 
 /* What a registration indicated (TS 33.328 7.1). */
 #define MEDSEC_CAP_E2AE (1u << 0)	  /* e2ae, indicated back by us */
@@ -37,9 +43,9 @@ void medsec_reg_destroy(void);
  * 2: not (the UE did not offer it, or policy says no); -1 on error. */
 int medsec_reg_reply(sip_msg_t *rpl);
 
-/* Forget the registration of contact host:port (its binding ended at the
+/* Forget the registration of a contact URI (its binding ended at the
  * registrar: medsec_pcontact.c).  0 when there was one, else -1. */
-int medsec_reg_forget(const str *host, unsigned int port);
+int medsec_reg_forget(const str *uri);
 
 /* 1 when the contact of this URI holds an e2ae registration, else 0. */
 int medsec_reg_uri_is_e2ae(const str *uri);

@@ -175,6 +175,61 @@ static void sa_iter_init(sa_iter_t *it, const char *s, size_t len)
 	it->want = NULL;
 }
 
+/* ealg parameters of an ipsec-3gpp entry, and how many name encryption */
+typedef struct sa_enc
+{
+	unsigned nealg, nenc;
+} sa_enc_t;
+
+/* One mech-parameter at s[i] == ';': SEMI token [EQUAL gen-value], noted
+ * in e (and in enc for an ipsec-3gpp entry).  The index after it, or 0
+ * when it is malformed. */
+static size_t sa_param(const sa_iter_t *it, sa_entry_t *e, size_t i,
+		int is_ipsec, sa_enc_t *enc)
+{
+	const char *s = it->s;
+	size_t len = it->len, n, nlen, v, vend = 0;
+	int has_value = 0, value_is_token = 0;
+
+	n = sa_sws(s, len, i + 1);
+	i = sa_token(s, len, n);
+	if(i == n)
+		return 0;
+	nlen = i - n;
+	v = sa_sws(s, len, i);
+	if(v < len && s[v] == '=') {
+		v = sa_sws(s, len, v + 1);
+		if(v >= len)
+			return 0;
+		if(s[v] == '"') {
+			vend = sa_quoted(s, len, v);
+		} else if(s[v] == '[') {
+			vend = sa_ipv6ref(s, len, v);
+		} else {
+			vend = sa_token(s, len, v);
+			value_is_token = 1;
+		}
+		if(vend <= v)
+			return 0;
+		has_value = 1;
+		i = vend;
+	}
+	e->end = i;
+	if(medsec_ascii_ieq(s + n, nlen, "mediasec"))
+		e->mediasec = 1;
+	if(it->want && medsec_ascii_ieq(s + n, nlen, it->want))
+		e->want = 1;
+	if(is_ipsec && medsec_ascii_ieq(s + n, nlen, "ealg")) {
+		/* only a plain token other than "null" is encryption: an absent,
+		 * empty or quoted value is not */
+		enc->nealg++;
+		if(has_value && value_is_token
+				&& !medsec_ascii_ieq(s + v, vend - v, "null"))
+			enc->nenc++;
+	}
+	return i;
+}
+
 /*
  * The next sec-mechanism: 1 with e filled, 0 after the last one, -1 when
  * the value is malformed or over a limit.  The first call also rejects an
@@ -183,9 +238,10 @@ static void sa_iter_init(sa_iter_t *it, const char *s, size_t len)
 static int sa_next(sa_iter_t *it, sa_entry_t *e)
 {
 	const char *s = it->s;
-	size_t len = it->len, i = it->pos, n, nlen, v = 0, vend = 0;
-	unsigned nparams = 0, nealg = 0, nenc = 0;
-	int is_sdes, is_ipsec, has_value, value_is_token;
+	size_t len = it->len, i = it->pos, n;
+	unsigned nparams = 0;
+	sa_enc_t enc = {0, 0};
+	int is_sdes, is_ipsec;
 
 	if(it->count == 0) {
 		if(s == NULL || len == 0 || len > MEDSEC_SECAGREE_MAX_LEN)
@@ -228,48 +284,13 @@ static int sa_next(sa_iter_t *it, sa_entry_t *e)
 			break;
 		if(++nparams > MEDSEC_SECAGREE_MAX_PARAMS)
 			return -1;
-		n = sa_sws(s, len, i + 1);
-		i = sa_token(s, len, n);
-		if(i == n)
+		i = sa_param(it, e, i, is_ipsec, &enc);
+		if(i == 0)
 			return -1;
-		nlen = i - n;
-		has_value = 0;
-		value_is_token = 0;
-		v = sa_sws(s, len, i);
-		if(v < len && s[v] == '=') {
-			v = sa_sws(s, len, v + 1);
-			if(v >= len)
-				return -1;
-			if(s[v] == '"') {
-				vend = sa_quoted(s, len, v);
-			} else if(s[v] == '[') {
-				vend = sa_ipv6ref(s, len, v);
-			} else {
-				vend = sa_token(s, len, v);
-				value_is_token = 1;
-			}
-			if(vend <= v)
-				return -1;
-			has_value = 1;
-			i = vend;
-		}
-		e->end = i;
-		if(medsec_ascii_ieq(s + n, nlen, "mediasec"))
-			e->mediasec = 1;
-		if(it->want && medsec_ascii_ieq(s + n, nlen, it->want))
-			e->want = 1;
-		if(is_ipsec && medsec_ascii_ieq(s + n, nlen, "ealg")) {
-			/* only a plain token other than "null" is encryption: an
-			 * absent, empty or quoted value is not */
-			nealg++;
-			if(has_value && value_is_token
-					&& !medsec_ascii_ieq(s + v, vend - v, "null"))
-				nenc++;
-		}
 	}
 	if(is_sdes && e->mediasec)
 		e->flags |= MEDSEC_SA_MEDIASEC;
-	if(is_ipsec && nealg > 0 && nenc == nealg)
+	if(is_ipsec && enc.nealg > 0 && enc.nenc == enc.nealg)
 		e->flags |= MEDSEC_SA_IPSEC_ENC;
 
 	/* "," next, or the end of the value */

@@ -23,13 +23,17 @@
 #      contact leaves the P-CSCF's protected client port for the UE's
 #      protected server port (ipsec_forward()), with the AGW's crypto
 #      offers and a=3ge2ae:applied; the UE answers SRTP; media probed.
+#   6. A re-REGISTER sent to the plain port that only looks protected
+#      (Security-Verify, ealg=aes-cbc): with require_protected_signalling
+#      its 200 indicates no mediasec and e2ae ends for the contact
+#      (ims_medsec's ipsec_server_port: protected means a protected port).
 #
 # This machine's kernel may lack ESP (CONFIG_INET_ESP): ims_ipsec_pcscf's
 # SAs then cannot exist, and its policies would drop the traffic of the
 # protected ports.  The case then checks the policies, removes them (in
 # its own namespace) and runs steps 3-4 in clear over the protected ports,
-# with a NOTE.  With ESP, the UE's mirror SAs and policies are installed
-# and the ESP counters are checked.
+# with a NOTE.  A kernel with ESP gets the same run, in clear too (a NOTE
+# says so): the UE's mirror SAs are not installed by this case yet.
 #
 # Runs in network namespaces of its own (test/ims.sh).
 set -euo pipefail
@@ -191,3 +195,20 @@ assert_eq "$(msg_count "$RUN_DIR/t1.ue.rx.sdp" '^a=3ge2ae:applied$')" 1 "the UE 
 assert_no_grep "$RUN_DIR/t1.core.rx.sdp" 'a=crypto|a=3ge2ae|RTP/SAVP' "the core got plain RTP/AVP back"
 e2ae_no_calls_left "after the terminating call"
 note "terminating e2ae call from the protected client port $P_PORT_C to the UE's protected server port $UE_PORT_S, media probed"
+
+# ----- 6. a protected-looking REGISTER on the plain port -----
+e2ae_sipp plain.scscf ims_scscf_register.xml "$SCSCF_PORT" -key ck "$CK" -key ik "$IK" -key reg_expires 600
+scscf=$BG_PID
+e2ae_sipp_bound "$SCSCF_PORT"
+SIPP=$E2AE_UE_SIPP e2ae_sipp plain.ue e2ae_ue_register.xml "$UE_PORT_C" -cid_str "$CID" \
+	-key user ue -key expires 600 -key sec_client "$UE_IPSEC, sdes-srtp;mediasec" \
+	-key sec_client2 "Security-Verify: $VERIFY" -key auth0 "$E2AE_NOHDR" \
+	-key exp401 mediasec -key exp200 none \
+	"${E2AE_UE_SIPP_ARGS[@]}" "$IMS_PCSCF_IP:$KAM_SIP_PORT"
+e2ae_sipp_wait plain.ue "$BG_PID" "REGISTER on the plain port"
+e2ae_sipp_wait plain.scscf "$scscf" "S-CSCF (plain port)"
+ip xfrm policy flush
+kam regs.out ims_medsec.registrations
+assert_no_grep "$RUN_DIR/regs.out" "contact: $IMS_UE_IP:$UE_PORT_C" \
+	"a REGISTER on the plain port ended e2ae for the contact"
+note "a protected-looking REGISTER on the plain port: no mediasec in its 200, e2ae off for the contact"
