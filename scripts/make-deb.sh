@@ -29,6 +29,7 @@ install -D -m 0644 README.md "$doc/README.project.md"
 install -D -m 0644 docs/architecture.md "$doc/architecture.md"
 install -D -m 0644 etc/ims_medsec-pcscf.cfg "$doc/examples/ims_medsec-pcscf.cfg"
 install -D -m 0644 etc/ims_medsec-pcscf.lua "$doc/examples/ims_medsec-pcscf.lua"
+install -D -m 0644 etc/ims_medsec-pcscf-ims.cfg "$doc/examples/ims_medsec-pcscf-ims.cfg"
 strip --strip-unneeded "$root/usr/lib/$multiarch/kamailio/modules/ims_medsec.so" "$root/usr/bin/rngctl"
 cat >"$doc/copyright" <<TXT
 ims_medsec: 3GPP e2ae media security (TS 33.328, SDES) for a Kamailio

@@ -22,7 +22,8 @@ ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu
 so=$root/usr/lib/$ma/kamailio/modules/ims_medsec.so
 ex=$root/usr/share/doc/kamailio-ims-medsec-module/examples
 [ -f "$so" ] || fail "the module is not where Debian's kamailio looks for modules"
-[ -f "$ex/ims_medsec-pcscf.cfg" ] && [ -f "$ex/ims_medsec-pcscf.lua" ] || fail "examples missing"
+[ -f "$ex/ims_medsec-pcscf.cfg" ] && [ -f "$ex/ims_medsec-pcscf.lua" ] &&
+	[ -f "$ex/ims_medsec-pcscf-ims.cfg" ] || fail "examples missing"
 port=$(alloc_ports 1)
 "$KAMAILIO" -c -f "$ex/ims_medsec-pcscf.cfg" -A "MEDSEC_MODULE=\"$so\"" -A "SIP_PORT=$port" \
 	>"$RUN_DIR/check.log" 2>&1 || fail "kamailio -c rejects the packaged module: $(grep -E 'ERROR|CRIT' "$RUN_DIR/check.log" | head -3)"
