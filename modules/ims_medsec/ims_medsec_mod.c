@@ -46,7 +46,7 @@ static cmd_export_t cmds[] = {
 };
 
 static param_export_t params[] = {
-	{"rtpengine_sock", PARAM_STRING | USE_FUNC_PARAM,
+	{"rtpengine_sock", PARAM_STRING | PARAM_USE_FUNC,
 		(void *)medsec_agw_add_node},
 	{"ng_timeout_ms", PARAM_INT, &medsec_ng_timeout_ms},
 	{"ng_retries", PARAM_INT, &medsec_ng_retries},
@@ -54,11 +54,11 @@ static param_export_t params[] = {
 	{"session_timeout", PARAM_INT, &medsec_session_timeout},
 	{"session_table_size", PARAM_INT, &medsec_session_table_size},
 	{"registration_table_size", PARAM_INT, &medsec_reg_table_size},
-	{"e2ae_suites", PARAM_STRING | USE_FUNC_PARAM, (void *)medsec_call_set_suites},
+	{"e2ae_suites", PARAM_STRING | PARAM_USE_FUNC, (void *)medsec_call_set_suites},
 	{"allow_weak_session_params", PARAM_INT, &medsec_policy.allow_weak},
 	{"allow_mki", PARAM_INT, &medsec_policy.allow_mki},
 	{"allow_lifetime", PARAM_INT, &medsec_policy.allow_lifetime},
-	{"e2ae_socket", PARAM_STRING | USE_FUNC_PARAM,
+	{"e2ae_socket", PARAM_STRING | PARAM_USE_FUNC,
 		(void *)medsec_reg_add_socket},
 	{"require_protected_signalling", PARAM_INT, &medsec_require_protected},
 	{"e2e_sdes_mechanism", PARAM_STRING, &medsec_e2e_sdes_mech},
@@ -66,7 +66,7 @@ static param_export_t params[] = {
 	{"ipsec_server_port", PARAM_INT, &medsec_ipsec_server_port},
 	{"ipsec_max_connections", PARAM_INT, &medsec_ipsec_max_conn},
 	{"reject_unregistered_e2ae", PARAM_INT, &medsec_reject_unregistered},
-	{"hairpin_plain_peer", PARAM_STRING | USE_FUNC_PARAM,
+	{"hairpin_plain_peer", PARAM_STRING | PARAM_USE_FUNC,
 		(void *)medsec_call_set_hairpin_peer},
 	{"li_keys", PARAM_INT, &medsec_li_keys},
 	{"li_callback", PARAM_STR, &medsec_li_callback},
