@@ -450,10 +450,13 @@ int medsec_reg_forget(const str *uri)
 {
 	char buf[MEDSEC_KEY_MAX];
 	str key;
+	int live;
 
 	if(_medsec_regs == NULL || uri_key(uri, buf, &key) < 0)
 		return -1;
-	return medsec_ht_del(_medsec_regs, &key);
+	live = medsec_ht_get(_medsec_regs, &key, NULL, 0) == 0;
+	/* an expired entry the timer has not purged yet goes too, uncounted */
+	return medsec_ht_del(_medsec_regs, &key) == 0 && live ? 0 : -1;
 }
 
 int medsec_reg_contact_is_e2ae(sip_msg_t *msg)

@@ -44,7 +44,7 @@ void medsec_reg_destroy(void);
 int medsec_reg_reply(sip_msg_t *rpl);
 
 /* Forget the registration of a contact URI (its binding ended at the
- * registrar: medsec_pcontact.c).  0 when there was one, else -1. */
+ * registrar: medsec_pcontact.c).  0 when there was a live one, else -1. */
 int medsec_reg_forget(const str *uri);
 
 /* 1 when the contact of this URI holds an e2ae registration, else 0. */
