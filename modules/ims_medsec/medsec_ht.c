@@ -17,7 +17,7 @@ typedef struct medsec_ht_entry
 	unsigned int hash;
 	time_t expires;
 	str key; /* stored after the value */
-	/* value follows, aligned */
+			 /* value follows, aligned */
 } medsec_ht_entry_t;
 
 typedef struct medsec_ht_slot
@@ -178,8 +178,8 @@ int medsec_ht_del(medsec_ht_t *ht, const str *key)
 	lock_set_get(ht->locks, idx);
 	pe = find(&ht->slots[idx], hash, key);
 	if(pe != NULL) {
+		ret = (*pe)->expires > time(NULL) ? 0 : 1;
 		unlink_entry(&ht->slots[idx], pe);
-		ret = 0;
 	}
 	lock_set_release(ht->locks, idx);
 	return ret;

@@ -29,7 +29,8 @@ int medsec_ht_merge(medsec_ht_t *ht, const str *key, const void *value, int ttl,
  * when refresh_ttl > 0.  0 when found, -1 otherwise. */
 int medsec_ht_get(
 		medsec_ht_t *ht, const str *key, void *value, int refresh_ttl);
-/* Remove; 0 when it was there, -1 otherwise. */
+/* Remove; 0 when it was there and live, 1 when it was there but expired
+ * (not purged yet), -1 when it was not there. */
 int medsec_ht_del(medsec_ht_t *ht, const str *key);
 /* Drop expired entries; returns how many. */
 unsigned int medsec_ht_expire(medsec_ht_t *ht);

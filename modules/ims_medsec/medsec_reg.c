@@ -185,35 +185,28 @@ static int client_has(sip_msg_t *msg, const reg_mech_t *m)
 	return 0;
 }
 
-/* "host:port", host in lower case: the table key. */
-static int hostport_key(const str *host, unsigned port, char *buf, str *key)
+/* "host:port" of a SIP URI, host in lower case, default port filled in:
+ * the table key. */
+static int uri_key(const str *uri, char *buf, str *key)
 {
+	struct sip_uri pu;
+	unsigned short port;
 	int i, n;
 
-	if(host->len <= 0 || host->len > MEDSEC_KEY_MAX - 8)
+	if(uri->len <= 0 || parse_uri(uri->s, uri->len, &pu) < 0 || pu.host.len <= 0
+			|| pu.host.len > MEDSEC_KEY_MAX - 8)
 		return -1;
-	for(i = 0; i < host->len; i++) {
-		char c = host->s[i];
+	port = pu.port_no ? pu.port_no : (pu.type == SIPS_URI_T ? 5061 : 5060);
+	for(i = 0; i < pu.host.len; i++) {
+		char c = pu.host.s[i];
 		buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 	}
-	n = host->len;
+	n = pu.host.len;
 	buf[n++] = ':';
 	n += snprintf(buf + n, MEDSEC_KEY_MAX - n, "%u", port);
 	key->s = buf;
 	key->len = n;
 	return 0;
-}
-
-/* The key of a SIP URI, default port filled in. */
-static int uri_key(const str *uri, char *buf, str *key)
-{
-	struct sip_uri pu;
-	unsigned short port;
-
-	if(uri->len <= 0 || parse_uri(uri->s, uri->len, &pu) < 0)
-		return -1;
-	port = pu.port_no ? pu.port_no : (pu.type == SIPS_URI_T ? 5061 : 5060);
-	return hostport_key(&pu.host, port, buf, key);
 }
 
 /* 1 when s contains word, compared case-insensitively. */
@@ -434,29 +427,34 @@ int medsec_reg_reply(sip_msg_t *rpl)
 	return 1;
 }
 
+/* The live e2ae binding of a contact URI into val (its key in buf/key):
+ * 1 when there is one, else 0. */
+static int e2ae_binding(
+		const str *uri, char *buf, str *key, medsec_reg_val_t *val)
+{
+	return _medsec_regs != NULL && uri_key(uri, buf, key) == 0
+		   && medsec_ht_get(_medsec_regs, key, val, 0) == 0
+		   && (val->caps & MEDSEC_CAP_E2AE);
+}
+
 int medsec_reg_uri_is_e2ae(const str *uri)
 {
 	char buf[MEDSEC_KEY_MAX];
 	medsec_reg_val_t val;
 	str key;
 
-	if(_medsec_regs == NULL || uri_key(uri, buf, &key) < 0)
-		return 0;
-	return medsec_ht_get(_medsec_regs, &key, &val, 0) == 0
-		   && (val.caps & MEDSEC_CAP_E2AE);
+	return e2ae_binding(uri, buf, &key, &val);
 }
 
 int medsec_reg_forget(const str *uri)
 {
 	char buf[MEDSEC_KEY_MAX];
 	str key;
-	int live;
 
 	if(_medsec_regs == NULL || uri_key(uri, buf, &key) < 0)
 		return -1;
-	live = medsec_ht_get(_medsec_regs, &key, NULL, 0) == 0;
 	/* an expired entry the timer has not purged yet goes too, uncounted */
-	return medsec_ht_del(_medsec_regs, &key) == 0 && live ? 0 : -1;
+	return medsec_ht_del(_medsec_regs, &key) == 0 ? 0 : -1;
 }
 
 int medsec_reg_contact_is_e2ae(sip_msg_t *msg)
@@ -466,14 +464,11 @@ int medsec_reg_contact_is_e2ae(sip_msg_t *msg)
 	medsec_reg_val_t val;
 	str key;
 
-	if(_medsec_regs == NULL || parse_headers(msg, HDR_CONTACT_F, 0) < 0
-			|| msg->contact == NULL || parse_contact(msg->contact) < 0
-			|| msg->contact->parsed == NULL)
+	if(parse_headers(msg, HDR_CONTACT_F, 0) < 0 || msg->contact == NULL
+			|| parse_contact(msg->contact) < 0 || msg->contact->parsed == NULL)
 		return 0;
 	c = ((contact_body_t *)msg->contact->parsed)->contacts;
-	if(c == NULL || uri_key(&c->uri, buf, &key) < 0
-			|| medsec_ht_get(_medsec_regs, &key, &val, 0) < 0
-			|| !(val.caps & MEDSEC_CAP_E2AE))
+	if(c == NULL || !e2ae_binding(&c->uri, buf, &key, &val))
 		return 0;
 	/* keys travel in this request's SDP: with require_protected_signalling
 	 * it must come the protected way the registration came (the same TLS
