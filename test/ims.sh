@@ -22,6 +22,8 @@
 
 IMS_PCSCF_IP=192.0.2.1
 IMS_UE_IP=192.0.2.2
+# The Authorization of a protected REGISTER (the test S-CSCFs take any).
+IMS_AUTH='Authorization: Digest username="ue@ims.test", realm="ims.test", uri="sip:ims.test", nonce="bm9uY2U=", response="00000000000000000000000000000000", algorithm=AKAv1-MD5'
 
 # ims_netns_run ARG...: outside: create the namespaces, run this case in
 # the P-CSCF one, remove them, exit with the case's status.  Inside: return.
@@ -84,4 +86,29 @@ ims_kernel_has_esp() {
 # ims_secagree_param VALUE NAME: one parameter of a sec-agree entry.
 ims_secagree_param() {
 	printf '%s\n' "$1" | tr ';,' '\n\n' | sed -n "s/^ *$2=//p" | head -n 1
+}
+
+# ims_ue_initial NAME OUT CID SEC_CLIENT PCSCF_PORT [USER]: the UE's initial,
+# unprotected REGISTER of sec-agree from port 5060 (where ims_ipsec_pcscf
+# expects an initial registration), up to the 401, which goes to file OUT.
+ims_ue_initial() {
+	local name=$1 out=$2 cid=$3 sc=$4 port=$5 user=${6:-ue}
+	SIPP=$E2AE_UE_SIPP e2ae_sipp "$name" ims_ue_register1.xml 5060 -cid_str "$cid" \
+		-key user "$user" -key expires 600 -key sec_client "$sc" \
+		"${E2AE_UE_SIPP_ARGS[@]}" "$IMS_PCSCF_IP:$port"
+	e2ae_sipp_wait "$name" "$BG_PID" "$name: initial REGISTER"
+	sipp_msg_to "$out" "$RUN_DIR/$name.trace" received '^SIP/2\.0 401 '
+}
+
+# ims_ue_protected NAME CID SEC_CLIENT VERIFY UE_PORT PCSCF_PORT EXP200: the
+# protected REGISTER (Authorization, Security-Verify: VERIFY) from the UE's
+# protected client port UE_PORT to the P-CSCF's protected server port; what
+# its 200 must indicate: EXP200 ("mediasec" or "none").
+ims_ue_protected() {
+	local name=$1 cid=$2 sc=$3 verify=$4 uport=$5 port=$6 exp200=$7
+	SIPP=$E2AE_UE_SIPP e2ae_sipp "$name" e2ae_ue_register.xml "$uport" -cid_str "$cid" \
+		-key user ue -key expires 600 -key sec_client "$sc" \
+		-key sec_client2 "Security-Verify: $verify" -key auth0 "$IMS_AUTH" \
+		-key exp401 none -key exp200 "$exp200" "${E2AE_UE_SIPP_ARGS[@]}" "$IMS_PCSCF_IP:$port"
+	e2ae_sipp_wait "$name" "$BG_PID" "$name: protected REGISTER"
 }

@@ -40,7 +40,6 @@ E2AE_KAM_DEFINES=(WITH_REGINFO "DBTEXT_URL=\"text://$RUN_DIR/dbtext\""
 e2ae_lab
 e2ae_ctl
 IPSEC_C='ipsec-3gpp;prot=esp;mod=trans;alg=hmac-sha-1-96;ealg=null;spi-c=1;spi-s=2;port-c=6101;port-s=6100'
-AUTH='Authorization: Digest username="ue@ims.test", realm="ims.test", uri="sip:ims.test", nonce="bm9uY2U=", response="00000000000000000000000000000000", algorithm=AKAv1-MD5'
 
 # ims_reg NAME PORT SEC_CLIENT EXP EXPIRES:
 # register (or with EXPIRES 0 de-register) sip:ue@127.0.0.1:PORT through

@@ -68,12 +68,7 @@ e2ae_sipp reg.scscf ims_scscf_register.xml "$SCSCF_PORT" -key ck "$CK" -key ik "
 	-key reg_expires 600
 scscf=$BG_PID
 e2ae_sipp_bound "$SCSCF_PORT"
-SIPP=$E2AE_UE_SIPP e2ae_sipp reg1.ue ims_ue_register1.xml 5060 -cid_str "$CID" \
-	-key user ue -key expires 600 -key sec_client "$UE_IPSEC, sdes-srtp;mediasec" \
-	"${E2AE_UE_SIPP_ARGS[@]}" "$IMS_PCSCF_IP:$KAM_SIP_PORT"
-e2ae_sipp_wait reg1.ue "$BG_PID" "initial REGISTER"
-
-sipp_msg_to "$RUN_DIR/r401.msg" "$RUN_DIR/reg1.ue.trace" received '^SIP/2\.0 401 '
+ims_ue_initial reg1.ue "$RUN_DIR/r401.msg" "$CID" "$UE_IPSEC, sdes-srtp;mediasec" "$KAM_SIP_PORT"
 msg_hdrs "$RUN_DIR/r401.msg" | grep -i '^Security-Server:' | sed 's/^[^:]*: *//' >"$RUN_DIR/r401.servers"
 assert_eq "$(wc -l <"$RUN_DIR/r401.servers")" 2 "the 401 carries two Security-Server lines"
 SRV_IPSEC=$(sed -n 1p "$RUN_DIR/r401.servers")
@@ -110,13 +105,7 @@ fi
 ip xfrm policy flush
 
 VERIFY="$SRV_IPSEC, $SRV_MEDIA"
-SIPP=$E2AE_UE_SIPP e2ae_sipp reg2.ue e2ae_ue_register.xml "$UE_PORT_C" -cid_str "$CID" \
-	-key user ue -key expires 600 -key sec_client "$UE_IPSEC, sdes-srtp;mediasec" \
-	-key sec_client2 "Security-Verify: $VERIFY" \
-	-key auth0 'Authorization: Digest username="ue@ims.test", realm="ims.test", uri="sip:ims.test", nonce="bm9uY2U=", response="00000000000000000000000000000000", algorithm=AKAv1-MD5' \
-	-key exp401 none -key exp200 mediasec \
-	"${E2AE_UE_SIPP_ARGS[@]}" "$IMS_PCSCF_IP:$P_PORT_S"
-e2ae_sipp_wait reg2.ue "$BG_PID" "protected REGISTER"
+ims_ue_protected reg2.ue "$CID" "$UE_IPSEC, sdes-srtp;mediasec" "$VERIFY" "$UE_PORT_C" "$P_PORT_S" mediasec
 e2ae_sipp_wait reg.scscf "$scscf" "S-CSCF registrar"
 
 sipp_msg_to "$RUN_DIR/reg2.sent" "$RUN_DIR/reg2.ue.trace" sent '^REGISTER '

@@ -72,21 +72,12 @@ for v in with without; do
 		-key reg_expires 600
 	scscf=$BG_PID
 	e2ae_sipp_bound "$SCSCF_PORT"
-	SIPP=$E2AE_UE_SIPP e2ae_sipp "g-$v.ue1" ims_ue_register1.xml 5060 -cid_str "$cid" \
-		-key user ue -key expires 600 -key sec_client "$IPSEC" \
-		"${E2AE_UE_SIPP_ARGS[@]}" "$IMS_PCSCF_IP:${SIPPORT[$v]}"
-	e2ae_sipp_wait "g-$v.ue1" "$BG_PID" "$v: initial REGISTER"
-	sipp_msg_to "$RUN_DIR/g-$v.401" "$RUN_DIR/g-$v.ue1.trace" received '^SIP/2\.0 401 '
+	ims_ue_initial "g-$v.ue1" "$RUN_DIR/g-$v.401" "$cid" "$IPSEC" "${SIPPORT[$v]}"
 	srv=$(sed -n 's/^Security-Server: *//p' "$RUN_DIR/g-$v.401" | head -n 1)
 	ps=$(ims_secagree_param "$srv" port-s)
 	[ -n "$ps" ] || fail "$v: no ipsec-3gpp Security-Server in the 401"
 	ip xfrm policy flush # no ESP here: see case 53
-	SIPP=$E2AE_UE_SIPP e2ae_sipp "g-$v.ue2" e2ae_ue_register.xml 6201 -cid_str "$cid" \
-		-key user ue -key expires 600 -key sec_client "$IPSEC" \
-		-key sec_client2 "Security-Verify: $srv" \
-		-key auth0 'Authorization: Digest username="ue@ims.test", realm="ims.test", uri="sip:ims.test", nonce="bm9uY2U=", response="00000000000000000000000000000000", algorithm=AKAv1-MD5' \
-		-key exp401 none -key exp200 none "${E2AE_UE_SIPP_ARGS[@]}" "$IMS_PCSCF_IP:$ps"
-	e2ae_sipp_wait "g-$v.ue2" "$BG_PID" "$v: protected REGISTER"
+	ims_ue_protected "g-$v.ue2" "$cid" "$IPSEC" "$srv" 6201 "$ps" none
 	e2ae_sipp_wait "g-$v.scscf" "$scscf" "$v: S-CSCF"
 	sipp_msg_to "$RUN_DIR/g-$v.200" "$RUN_DIR/g-$v.ue2.trace" received '^SIP/2\.0 200 '
 	sipp_msg_to "$RUN_DIR/g-$v.reg1" "$RUN_DIR/g-$v.scscf.trace" received '^REGISTER ' 1
@@ -120,11 +111,8 @@ for v in with without; do
 	i=0
 	for mix in "${mixes[@]}"; do
 		i=$((i + 1))
-		SIPP=$E2AE_UE_SIPP e2ae_sipp "b-$v-$i.ue" ims_ue_register1.xml 5060 \
-			-cid_str "bad-$i-$$@ue.test" -key user "ue$i" -key expires 600 \
-			-key sec_client "${mix%|*}" "${E2AE_UE_SIPP_ARGS[@]}" "$IMS_PCSCF_IP:${SIPPORT[$v]}"
-		e2ae_sipp_wait "b-$v-$i.ue" "$BG_PID" "$v: mix $i"
-		sipp_msg_to "$RUN_DIR/b-$v-$i.401" "$RUN_DIR/b-$v-$i.ue.trace" received '^SIP/2\.0 401 '
+		ims_ue_initial "b-$v-$i.ue" "$RUN_DIR/b-$v-$i.401" "bad-$i-$$@ue.test" "${mix%|*}" \
+			"${SIPPORT[$v]}" "ue$i"
 		normalize "$v" "$RUN_DIR/b-$v-$i.401" >"$RUN_DIR/b-$v-$i.401.norm"
 		ip xfrm policy flush
 	done
