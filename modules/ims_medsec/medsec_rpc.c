@@ -55,7 +55,8 @@ typedef struct copy
 	struct copy *next;
 	int ttl;
 	int flag;  /* registration: protected; call: AGW node */
-	int role;  /* call: the leg's medsec_role_t; registration: caps */
+	int role;  /* call: the leg's medsec_role_t */
+	int caps;  /* registration: MEDSEC_CAP_* */
 	int suite; /* call: the suite in use (medsec_suite_t) */
 	medsec_e2ae_state_t st;
 	str key; /* stored after the struct */
@@ -111,7 +112,7 @@ static int reg_copy(const str *contact, int protected_sig, unsigned int caps,
 
 	if(c == NULL)
 		return 1;
-	c->role = (int)caps;
+	c->caps = (int)caps;
 	return 0;
 }
 
@@ -160,7 +161,7 @@ void medsec_rpc_registrations(rpc_t *rpc, void *ctx)
 		if(rpc->add(ctx, "{", &h) < 0
 				|| rpc->struct_add(h, "Sdss", "contact", &c->key, "expires",
 						   c->ttl, "protected", c->flag ? "yes" : "no", "caps",
-						   caps_text(c->role, caps))
+						   caps_text(c->caps, caps))
 						   < 0) {
 			rpc->fault(ctx, 500, "Internal error creating the reply");
 			break;
