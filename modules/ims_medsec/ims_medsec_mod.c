@@ -13,6 +13,7 @@
 
 #include "medsec_agw.h"
 #include "medsec_call.h"
+#include "medsec_compat.h"
 #include "medsec_pcontact.h"
 #include "medsec_session.h"
 #include "medsec_policy_shm.h"
@@ -81,11 +82,11 @@ static pv_export_t mod_pvs[] = {
 
 static rpc_export_t rpc_cmds[] = {
 	{"ims_medsec.registrations", medsec_rpc_registrations,
-		medsec_rpc_registrations_doc, RET_ARRAY},
+		medsec_rpc_registrations_doc, RPC_RET_ARRAY},
 	{"ims_medsec.sessions", medsec_rpc_sessions,
-		medsec_rpc_sessions_doc, RET_ARRAY},
+		medsec_rpc_sessions_doc, RPC_RET_ARRAY},
 	{"ims_medsec.nodes", medsec_rpc_nodes,
-		medsec_rpc_nodes_doc, RET_ARRAY},
+		medsec_rpc_nodes_doc, RPC_RET_ARRAY},
 	{"ims_medsec.node_enable", medsec_rpc_node_enable,
 		medsec_rpc_node_enable_doc, 0},
 	{"ims_medsec.suites", medsec_rpc_suites,
