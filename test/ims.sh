@@ -34,11 +34,15 @@ ims_netns_run() {
 	command -v ip >/dev/null || fail "ip (iproute2) not found"
 	run_dir
 	local tag rc=0
-	tag=ms$$$RANDOM
+	# unique among the cases running (the pid, fixed width, and a random
+	# number) and short: "$tag-p0" is an interface name (15 bytes at most)
+	tag=$(printf 'm%06x%04x' "$$" "$RANDOM")
 	export IMS_NS_P=$tag-p IMS_NS_U=$tag-u
 	trap 'ims_netns_down' EXIT
 	trap 'exit 143' TERM
 	trap 'exit 130' INT
+	# run.sh removes what a killed case left (the EXIT trap did not run)
+	printf '%s\n' "$IMS_NS_P" "$IMS_NS_U" >>"$RUN_DIR/netns"
 	ip netns add "$IMS_NS_P" || fail "cannot create a network namespace (root needed)"
 	ip netns add "$IMS_NS_U"
 	ip link add "$tag-p0" netns "$IMS_NS_P" type veth peer name "$tag-u0" netns "$IMS_NS_U"

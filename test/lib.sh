@@ -26,6 +26,10 @@
 #   TEST_OUT       where run directories go [test/out]
 #   RUN_DIR        this run's directory [created by setup_run]
 #   FREEPORT       port allocator [$BUILD_DIR/bin/freeport]
+#   PORT_LEDGER    the port ledger alloc_ports takes ranges from (run.sh:
+#                  one per session, shared by its parallel cases)
+#                  [$RUN_DIR/ports.ledger]
+#   PORT_OWNER     this run's name in the ledger [basename of $RUN_DIR]
 #   RNGCTL         ng client CLI [$BUILD_DIR/bin/rngctl]
 #   MEDSEC_MODULE  the module under test [$REPO_ROOT/modules/ims_medsec/ims_medsec.so]
 #   RTPENGINE, KAMAILIO, SIPP   the binaries [from PATH]
@@ -86,7 +90,10 @@ run_dir() {
 	RUN_DIR=$(cd "$RUN_DIR" && pwd)
 	: >>"$RUN_DIR/procs"
 	: >>"$RUN_DIR/ports"
-	export RUN_DIR
+	PORT_LEDGER=${PORT_LEDGER:-$RUN_DIR/ports.ledger}
+	PORT_OWNER=${PORT_OWNER:-${RUN_DIR##*/}}
+	PORT_OWNER=${PORT_OWNER//[[:space:]]/_}
+	export RUN_DIR PORT_LEDGER PORT_OWNER
 }
 
 # setup_run: run directory plus the traps that stop everything on exit and
@@ -114,6 +121,8 @@ _own_netns_exec() {
 	command -v ip >/dev/null || fail "ip (iproute2) not found"
 	ns=medsec-$$-$RANDOM
 	ip netns add "$ns" || fail "cannot create a network namespace (root needed)"
+	# run.sh removes what a killed case left (the EXIT trap did not run)
+	echo "$ns" >>"$RUN_DIR/netns"
 	# removed on any exit, a timeout's SIGTERM included
 	trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
 	trap 'exit 143' TERM
@@ -185,19 +194,24 @@ _ranges_overlap() {
 }
 
 # alloc_ports COUNT: print the base of COUNT consecutive ports free for UDP
-# and TCP on 127.0.0.1, distinct from every range this run took already
-# (a daemon binds its media ports only when a call needs them).
+# and TCP on 127.0.0.1 (and ::1), taken from the port ledger $PORT_LEDGER
+# (freeport -l: locked, so that the parallel cases of a session, variants
+# included, never get the same port; a daemon binds its media ports only
+# when a call needs them, so a bind check alone would not do) and distinct
+# from every range this run took already ($RUN_DIR/ports, where the range
+# is recorded too).
 alloc_ports() {
-	local count=$1 base try
-	for try in 1 2 3 4 5 6 7 8 9 10; do
-		base=$("$FREEPORT" "$count") || fail "freeport $count failed"
-		if ! _ranges_overlap "$base" "$count"; then
-			echo "$base $count" >>"$RUN_DIR/ports"
-			echo "$base"
-			return 0
-		fi
-	done
-	fail "no free port range of $count (tried $try times)"
+	local count=$1 base rc=0 owner=${PORT_OWNER:-${RUN_DIR##*/}}
+	base=$("$FREEPORT" -l "${PORT_LEDGER:-$RUN_DIR/ports.ledger}" -o "${owner//[[:space:]]/_}" \
+		-x "$RUN_DIR/ports" "$count") || rc=$?
+	if [ "$rc" -eq 2 ]; then
+		fail "$FREEPORT has no port ledger (older than test/tools/freeport.c): rebuild it (make build)"
+	fi
+	if [ "$rc" -ne 0 ] || [ -z "$base" ]; then
+		fail "no free port range of $count (freeport, ledger ${PORT_LEDGER:-$RUN_DIR/ports.ledger})"
+	fi
+	echo "$base $count" >>"$RUN_DIR/ports"
+	echo "$base"
 }
 
 # port_bound PORT [udp|tcp]: true when something is bound to PORT on any

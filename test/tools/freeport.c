@@ -1,22 +1,47 @@
 /*
- * freeport: print a base port P such that P .. P+N-1 can all be bound on
- * 127.0.0.1 for both UDP and TCP at the time of the check.
+ * freeport: hand out local port ranges for the tests.
  *
- * Usage: freeport [N]        (N defaults to 1, at most 1000)
+ * Usage:
+ *   freeport [N]
+ *       print a base port P such that P .. P+N-1 can all be bound now
+ *       (random draw; N defaults to 1, at most 10000)
+ *   freeport -l LEDGER [-o OWNER] [-x FILE]... [N]
+ *       take a range from the port ledger LEDGER (created when missing)
+ *       for OWNER (a word, e.g. the case's run directory) and print its
+ *       base: the ledger is locked (flock) for the whole transaction, so
+ *       concurrent callers (the parallel cases of one test/run.sh session)
+ *       never get overlapping ranges
+ *   freeport -l LEDGER -r OWNER
+ *       release OWNER's ranges (run.sh, once the case's processes ended)
  *
- * Ranges are drawn at random below the kernel's ephemeral port range
- * (net.ipv4.ip_local_port_range, 32768..60999 by default) and from 10000 up:
- * a port that is free now must not be taken a moment later by some
+ * Ports are drawn below the kernel's ephemeral port range
+ * (net.ipv4.ip_local_port_range, 32768..60999 by default) and from 10000
+ * up: a port that is free now must not be taken a moment later by some
  * process's outgoing socket (Kamailio's workers open UDP sockets to
  * rtpengine after the test chose its ports).  Every port of a candidate
- * range is also really bound (UDP, then TCP, without SO_REUSEADDR) and
- * released at once before the base is printed.
- * Exit status: 0 and the base on stdout; 1 after many failed attempts;
- * 2 on a usage error.
+ * range is really bound (UDP, then TCP, on 127.0.0.1 and on ::1 when the
+ * host has it, without SO_REUSEADDR) and released at once before the base
+ * is printed.
  *
- * The check is inherently racy (another process may take a port after we
- * release it); callers keep ranges per test run and retry if a daemon
- * fails to bind.
+ * The ledger is a text file of lines, appended only:
+ *   take BASE N OWNER     a range handed out
+ *   free OWNER            OWNER's ranges are released
+ * A take continues from the end of the ledger's last range (the first one
+ * of a new ledger starts at a random port), so within one session a port
+ * is handed out again only after the cursor went once round the whole
+ * space (about 22,000 ports), and never while the case that holds it runs:
+ * live ranges (taken, not freed) and the ranges of every -x FILE (lines
+ * "BASE N ...": a run's own list of ranges) are skipped, and so are ports
+ * that fail the bind check.  Lines the program does not understand are
+ * ignored.
+ *
+ * Exit status: 0 (and the base on stdout, for a take); 1 when no range is
+ * free or the ledger cannot be used (the reason on stderr); 2 on a usage
+ * error.
+ *
+ * The bind check is inherently racy (another program may take a port after
+ * we release it, and a daemon binds its media ports only when a call needs
+ * them); callers retry on new ports when a daemon fails to bind.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,31 +50,61 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #define BASE_MIN 10000
 #define EPHEMERAL_DEFAULT 32768
-#define MAX_COUNT 1000
+#define MAX_COUNT 10000
 #define MAX_ATTEMPTS 500
+#define MAX_EXCLUDE 16
 
-/* Return 1 when 127.0.0.1:port can be bound with the given socket type. */
-static int port_free(int type, unsigned port)
+/* Return 1 when port can be bound on the loopback address of family af
+ * with the given socket type.  ::1 missing (no IPv6, or no loopback
+ * address) counts as free: nobody can be bound there either. */
+static int port_free_af(int af, int type, unsigned port)
 {
 	struct sockaddr_in sin;
-	int fd, ok;
+	struct sockaddr_in6 sin6;
+	struct sockaddr *sa;
+	socklen_t len;
+	int fd, ok, one = 1;
 
-	fd = socket(AF_INET, type, 0);
+	fd = socket(af, type, 0);
 	if(fd < 0)
-		return 0;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ok = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+		return af == AF_INET6;
+	if(af == AF_INET) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((unsigned short)port);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sa = (struct sockaddr *)&sin;
+		len = sizeof(sin);
+	} else {
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((unsigned short)port);
+		sin6.sin6_addr = in6addr_loopback;
+		sa = (struct sockaddr *)&sin6;
+		len = sizeof(sin6);
+	}
+	ok = bind(fd, sa, len) == 0;
+	if(!ok && af == AF_INET6 && errno == EADDRNOTAVAIL)
+		ok = 1;
 	close(fd);
 	return ok;
+}
+
+static int port_free(unsigned port)
+{
+	return port_free_af(AF_INET, SOCK_DGRAM, port)
+		   && port_free_af(AF_INET, SOCK_STREAM, port)
+		   && port_free_af(AF_INET6, SOCK_DGRAM, port)
+		   && port_free_af(AF_INET6, SOCK_STREAM, port);
 }
 
 /* The first port of the kernel's ephemeral range. */
@@ -85,21 +140,344 @@ static void seed(void)
 	srandom(s);
 }
 
+/* The random mode: the program as it always was. */
+static int take_random(unsigned n, unsigned limit)
+{
+	int attempt;
+
+	for(attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+		/* base .. base+n-1 stays below the ephemeral range */
+		unsigned base = BASE_MIN + (unsigned)(random() % (limit - BASE_MIN - n));
+		unsigned i;
+
+		for(i = 0; i < n; i++) {
+			if(!port_free(base + i))
+				break;
+		}
+		if(i == n) {
+			printf("%u\n", base);
+			return 0;
+		}
+	}
+	fprintf(stderr, "freeport: no free range of %u ports after %d attempts\n",
+			n, MAX_ATTEMPTS);
+	return 1;
+}
+
+/* ----- the ledger ----- */
+
+struct range
+{
+	unsigned base, n;
+	const char *owner; /* NULL: an excluded range (-x) */
+	int live;
+};
+
+static struct range *ranges;
+static size_t nranges, cap;
+
+static int add_range(unsigned base, unsigned n, const char *owner)
+{
+	if(nranges == cap) {
+		size_t c = cap ? 2 * cap : 256;
+		struct range *r = realloc(ranges, c * sizeof(*r));
+
+		if(r == NULL)
+			return -1;
+		ranges = r;
+		cap = c;
+	}
+	ranges[nranges].base = base;
+	ranges[nranges].n = n;
+	ranges[nranges].owner = owner;
+	ranges[nranges].live = 1;
+	nranges++;
+	return 0;
+}
+
+/* Read a whole file from fd into a NUL-terminated buffer. */
+static char *slurp(int fd)
+{
+	size_t len = 0, size = 65536;
+	char *buf = malloc(size + 1), *b;
+	ssize_t r;
+
+	if(buf == NULL)
+		return NULL;
+	if(lseek(fd, 0, SEEK_SET) < 0) {
+		free(buf);
+		return NULL;
+	}
+	while((r = read(fd, buf + len, size - len)) != 0) {
+		if(r < 0) {
+			if(errno == EINTR)
+				continue;
+			free(buf);
+			return NULL;
+		}
+		len += (size_t)r;
+		if(len == size) {
+			size *= 2;
+			b = realloc(buf, size + 1);
+			if(b == NULL) {
+				free(buf);
+				return NULL;
+			}
+			buf = b;
+		}
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Parse the ledger text (modified in place): its ranges, live or not, and
+ * the cursor (the end of the last range taken; 0 when none). */
+static int parse_ledger(char *text, unsigned *cursor)
+{
+	char *line, *save = NULL, *w, *s2;
+	unsigned base, n;
+	size_t i;
+
+	*cursor = 0;
+	for(line = strtok_r(text, "\n", &save); line != NULL;
+			line = strtok_r(NULL, "\n", &save)) {
+		w = strtok_r(line, " \t", &s2);
+		if(w == NULL)
+			continue;
+		if(strcmp(w, "take") == 0) {
+			char *b = strtok_r(NULL, " \t", &s2);
+			char *c = strtok_r(NULL, " \t", &s2);
+			char *o = strtok_r(NULL, " \t", &s2);
+
+			if(b == NULL || c == NULL || o == NULL)
+				continue;
+			base = (unsigned)strtoul(b, NULL, 10);
+			n = (unsigned)strtoul(c, NULL, 10);
+			if(base == 0 || n == 0)
+				continue;
+			if(add_range(base, n, o) < 0)
+				return -1;
+			*cursor = base + n;
+		} else if(strcmp(w, "free") == 0) {
+			char *o = strtok_r(NULL, " \t", &s2);
+
+			if(o == NULL)
+				continue;
+			for(i = 0; i < nranges; i++) {
+				if(ranges[i].owner != NULL && strcmp(ranges[i].owner, o) == 0)
+					ranges[i].live = 0;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Add the ranges of an exclusion file (lines "BASE N ..."). */
+static int read_exclude(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	unsigned base, n;
+
+	if(f == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while(fgets(line, sizeof(line), f) != NULL) {
+		if(sscanf(line, "%u %u", &base, &n) == 2 && base > 0 && n > 0) {
+			if(add_range(base, n, NULL) < 0) {
+				fclose(f);
+				return -1;
+			}
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* The end of the live or excluded range that meets base .. base+n-1, the
+ * furthest one; 0 when none does. */
+static unsigned overlap_end(unsigned base, unsigned n)
+{
+	unsigned end = 0;
+	size_t i;
+
+	for(i = 0; i < nranges; i++) {
+		const struct range *r = &ranges[i];
+
+		if(!r->live)
+			continue;
+		if(base < r->base + r->n && r->base < base + n && r->base + r->n > end)
+			end = r->base + r->n;
+	}
+	return end;
+}
+
+static int write_all(int fd, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t w;
+
+	while(len > 0) {
+		w = write(fd, s, len);
+		if(w < 0) {
+			if(errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int valid_owner(const char *o)
+{
+	if(*o == '\0' || strlen(o) > 4000)
+		return 0;
+	for(; *o; o++) {
+		if(*o == ' ' || *o == '\t' || *o == '\n' || *o == '\r')
+			return 0;
+	}
+	return 1;
+}
+
+static int ledger(const char *path, const char *owner, int release,
+		const char **excl, int nexcl, unsigned n, unsigned limit)
+{
+	char *text, line[4200];
+	unsigned cursor, base, end, i;
+	int fd, wrapped = 0, k, rc = 1;
+
+	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if(fd < 0) {
+		fprintf(stderr, "freeport: cannot open the ledger %s: %s\n", path,
+				strerror(errno));
+		return 1;
+	}
+	while(flock(fd, LOCK_EX) < 0) {
+		if(errno != EINTR) {
+			fprintf(stderr, "freeport: cannot lock %s: %s\n", path,
+					strerror(errno));
+			close(fd);
+			return 1;
+		}
+	}
+	if(release) {
+		snprintf(line, sizeof(line), "free %s\n", owner);
+		if(write_all(fd, line) < 0) {
+			fprintf(stderr, "freeport: cannot write %s: %s\n", path,
+					strerror(errno));
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	text = slurp(fd);
+	if(text == NULL || parse_ledger(text, &cursor) < 0) {
+		fprintf(stderr, "freeport: cannot read the ledger %s\n", path);
+		goto out;
+	}
+	for(k = 0; k < nexcl; k++) {
+		if(read_exclude(excl[k]) < 0) {
+			fprintf(stderr, "freeport: cannot read %s: %s\n", excl[k],
+					strerror(errno));
+			goto out;
+		}
+	}
+	if(cursor == 0) /* a new ledger: start anywhere */
+		cursor = BASE_MIN + (unsigned)(random() % (limit - BASE_MIN - n));
+	base = cursor;
+	for(;;) {
+		if(base < BASE_MIN)
+			base = BASE_MIN;
+		if(base + n > limit) {
+			if(wrapped++) {
+				fprintf(stderr,
+						"freeport: no free range of %u ports in %u..%u "
+						"(ledger %s)\n",
+						n, BASE_MIN, limit - 1, path);
+				goto out;
+			}
+			base = BASE_MIN;
+		}
+		/* once round: back past the start without finding one */
+		if(wrapped && base >= cursor) {
+			fprintf(stderr, "freeport: no free range of %u ports (ledger %s)\n",
+					n, path);
+			goto out;
+		}
+		end = overlap_end(base, n);
+		if(end != 0) {
+			base = end;
+			continue;
+		}
+		for(i = 0; i < n; i++) {
+			if(!port_free(base + i))
+				break;
+		}
+		if(i < n) {
+			base = base + i + 1;
+			continue;
+		}
+		break;
+	}
+	snprintf(line, sizeof(line), "take %u %u %s\n", base, n, owner);
+	if(write_all(fd, line) < 0) {
+		fprintf(stderr, "freeport: cannot write %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	printf("%u\n", base);
+	rc = 0;
+out:
+	close(fd); /* releases the lock */
+	return rc;
+}
+
+static int usage(const char *prog)
+{
+	fprintf(stderr,
+			"usage: %s [N]\n"
+			"       %s -l LEDGER [-o OWNER] [-x FILE]... [N]\n"
+			"       %s -l LEDGER -r OWNER\n",
+			prog, prog, prog);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	long n = 1;
 	char *end;
-	int attempt;
+	const char *path = NULL, *owner = "-", *excl[MAX_EXCLUDE];
+	int opt, release = 0, nexcl = 0;
 	unsigned limit;
 
-	if(argc > 2) {
-		fprintf(stderr, "usage: %s [N]\n", argv[0]);
-		return 2;
+	while((opt = getopt(argc, argv, "l:o:r:x:")) != -1) {
+		switch(opt) {
+			case 'l':
+				path = optarg;
+				break;
+			case 'o':
+				owner = optarg;
+				break;
+			case 'r':
+				owner = optarg;
+				release = 1;
+				break;
+			case 'x':
+				if(nexcl == MAX_EXCLUDE)
+					return usage(argv[0]);
+				excl[nexcl++] = optarg;
+				break;
+			default:
+				return usage(argv[0]);
+		}
 	}
-	if(argc == 2) {
+	if(argc - optind > 1 || ((release || nexcl || strcmp(owner, "-") != 0) && !path)
+			|| (release && argc - optind != 0) || !valid_owner(owner))
+		return usage(argv[0]);
+	if(argc - optind == 1) {
 		errno = 0;
-		n = strtol(argv[1], &end, 10);
-		if(errno || *end || end == argv[1] || n < 1 || n > MAX_COUNT) {
+		n = strtol(argv[optind], &end, 10);
+		if(errno || *end || end == argv[optind] || n < 1 || n > MAX_COUNT) {
 			fprintf(stderr, "%s: N must be 1..%d\n", argv[0], MAX_COUNT);
 			return 2;
 		}
@@ -108,23 +486,11 @@ int main(int argc, char **argv)
 	limit = ephemeral_low();
 	if(limit < BASE_MIN + (unsigned)n + 1000)
 		limit = EPHEMERAL_DEFAULT; /* odd settings: the default floor */
-	for(attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-		/* base .. base+n-1 stays below the ephemeral range */
-		unsigned base = BASE_MIN
-						+ (unsigned)(random() % (limit - BASE_MIN - (unsigned)n));
-		long i;
-
-		for(i = 0; i < n; i++) {
-			if(!port_free(SOCK_DGRAM, base + (unsigned)i)
-					|| !port_free(SOCK_STREAM, base + (unsigned)i))
-				break;
-		}
-		if(i == n) {
-			printf("%u\n", base);
-			return 0;
-		}
+	if(limit < BASE_MIN + (unsigned)n + 1000) {
+		fprintf(stderr, "%s: %ld ports do not fit below %u\n", argv[0], n, limit);
+		return 1;
 	}
-	fprintf(stderr, "%s: no free range of %ld ports after %d attempts\n",
-			argv[0], n, MAX_ATTEMPTS);
-	return 1;
+	if(path != NULL)
+		return ledger(path, owner, release, excl, nexcl, (unsigned)n, limit);
+	return take_random((unsigned)n, limit);
 }
