@@ -5,6 +5,9 @@
 #   make demo     run a real e2ae call through Kamailio and rtpengine
 #   make fuzz     run every libFuzzer harness for FUZZ_SECONDS each
 #   make deb      a Debian package of the module (build/deb/)
+#   make test-trixie  the real-process suite on Debian 13's stack (Kamailio
+#                 6.0, rtpengine 12.5) in a cached mmdebstrap root
+#   make deb-trixie   the Debian 13 package (build/trixie/deb/)
 #   make lab-up   start a local P-CSCF lab (rtpengine + kamailio); lab-down stops it
 #   make readme   regenerate modules/ims_medsec/README from its docbook (doc/*.xml)
 #   make pictures regenerate the call-flow diagrams in docs/callflows/ from
@@ -12,8 +15,12 @@
 #   make bench    benchmark: call-rate capacity against the stock module and
 #                 rtpengine alone, module cost, ng round trip, registrations
 
-BUILD := $(abspath build)
-DEPS := $(abspath .deps)
+# BUILD, DEPS and MODULE_DIR are set by scripts/trixie.sh for the Debian 13
+# build inside its root: Kamailio's module build writes its objects beside
+# the sources, so a second Kamailio version gets a copy of the module.
+BUILD ?= $(abspath build)
+DEPS ?= $(abspath .deps)
+MODULE_DIR ?= modules/ims_medsec
 KSRC := $(DEPS)/kamailio
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
@@ -21,7 +28,7 @@ FUZZ_SMOKE_SECONDS ?= 5
 export BUILD_DIR := $(BUILD)
 export RNGCTL := $(BUILD)/bin/rngctl
 export FREEPORT := $(BUILD)/bin/freeport
-export MEDSEC_MODULE := $(abspath modules/ims_medsec/ims_medsec.so)
+export MEDSEC_MODULE := $(abspath $(MODULE_DIR)/ims_medsec.so)
 
 all: build
 
@@ -33,8 +40,13 @@ deps:
 build: deps
 	@$(MAKE) --no-print-directory -C rtpengine-ng O=$(BUILD) all tests
 	@$(MAKE) --no-print-directory -C modules/ims_medsec/tests O=$(BUILD) tests
-	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC)/src \
-		RNG_LIB=$(BUILD)/lib/librtpengine-ng.a
+ifneq ($(abspath $(MODULE_DIR)),$(abspath modules/ims_medsec))
+	@mkdir -p $(MODULE_DIR)
+	@for f in modules/ims_medsec/*.[ch] modules/ims_medsec/Makefile; do \
+		cmp -s $$f $(MODULE_DIR)/$${f##*/} || cp $$f $(MODULE_DIR)/; done
+endif
+	@$(MAKE) --no-print-directory -C $(MODULE_DIR) COREPATH=$(KSRC)/src \
+		RNG_LIB=$(BUILD)/lib/librtpengine-ng.a RNG_DIR=$(abspath rtpengine-ng)
 	@mkdir -p $(BUILD)/bin
 	@$(CC) -O2 -Wall -o $(FREEPORT) test/tools/freeport.c
 	@$(CC) -O2 -Wall -Wextra -Irtpengine-ng/include -o $(BUILD)/bin/ng_failover \
@@ -59,9 +71,22 @@ sanitize: deps
 	@echo "unit tests under ASan/UBSan:"
 	@BUILD_DIR=$(BUILD)/asan test/run.sh unit/
 
+# Both stacks: this machine's, then Debian 13's (scripts/trixie.sh), which
+# is skipped with a clear line when its root cannot be made here.  The
+# Debian 13 build comes first: case 09 loads each stack's module into the
+# other's Kamailio.
 test: build fuzz-build sanitize
 	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh $(BUILD)/fuzz smoke
-	@test/run.sh
+	@rc=0; TRIXIE_OPTIONAL=1 scripts/trixie.sh build || rc=$$?; \
+		test/run.sh || rc=$$?; \
+		TRIXIE_OPTIONAL=1 scripts/trixie.sh test || rc=$$?; exit $$rc
+
+# The Debian 13 stack alone: Kamailio 6.0, rtpengine 12.5 (scripts/trixie.sh).
+test-trixie:
+	@scripts/trixie.sh test
+
+deb-trixie:
+	@scripts/trixie.sh deb
 
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(BUILD)/fuzz long
@@ -104,5 +129,7 @@ clean:
 	@$(MAKE) --no-print-directory -C modules/ims_medsec COREPATH=$(KSRC)/src clean \
 		>/dev/null 2>&1 || true
 
-.PHONY: all deps build fuzz-build sanitize test deb fuzz demo lab-up lab-down readme \
+deb-trixie test-trixie: deps
+
+.PHONY: all deps build fuzz-build sanitize test test-trixie deb deb-trixie fuzz demo lab-up lab-down readme \
 	pictures format clean bench-build bench

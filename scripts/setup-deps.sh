@@ -5,6 +5,12 @@
 # everything in place does nothing and takes well under a second.
 #
 # Usage: scripts/setup-deps.sh <deps-dir>
+# Environment: SETUP_IN_ROOT=1 (set by scripts/trixie.sh inside its Debian
+# 13 root) leaves out the fuzzing tool chain and mmdebstrap.
+#
+# Besides the configured tree <deps-dir>/kamailio, <deps-dir>/kamailio-src
+# is the same source as unpacked, never built in (the in-tree build,
+# scripts/kamailio-intree.sh, starts from it).
 set -euo pipefail
 
 deps=${1:?usage: setup-deps.sh <deps-dir>}
@@ -17,15 +23,39 @@ pkgs=(
 	kamailio-presence-modules iproute2 openssl
 	rtpengine-daemon sip-tester baresip-core
 	libsrtp2-dev libssl-dev libcmocka-dev pkg-config
-	clang libclang-rt-14-dev
 	gcc make dpkg-dev
 	xsltproc docbook-xml docbook-xsl lynx
 )
+# Not in the Debian 13 root: the fuzzing tool chain (its package names
+# follow the release's clang) and mmdebstrap, which makes that root.
+if [ "${SETUP_IN_ROOT:-0}" != 1 ]; then
+	pkgs+=(clang libclang-rt-14-dev mmdebstrap)
+fi
 
 log() { printf 'setup: %s\n' "$*"; }
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
+}
+
+# fetch_source PKG=VERSION: apt-get source into the current directory.
+# Debian 13's kamailio source lists an upstream signature (.orig.tar.gz.asc)
+# that the archive does not hold; apt has checked every file it fetched
+# against the signed Sources index, so without that one file the source
+# is unpacked from a .dsc that no longer names it.
+fetch_source() {
+	apt-get source -qq "$1" && return 0
+	local dsc
+	dsc=$(ls ./*.dsc 2>/dev/null | head -n 1)
+	[ -n "$dsc" ] || return 1
+	for f in $(apt-get source --print-uris -qq "$1" | awk '{ print $2 }'); do
+		case $f in
+		*.asc) [ -e "$f" ] || sed -i "/ ${f//./\\.}\$/d" "$dsc" ;;
+		*) [ -e "$f" ] || return 1 ;;
+		esac
+	done
+	echo "setup: unpacking $dsc without its missing upstream signature"
+	dpkg-source -x "$dsc"
 }
 
 missing=()
@@ -58,7 +88,7 @@ fi
 kver=$(dpkg-query -W -f='${Version}' kamailio)
 uver=${kver%%-*}
 src="$deps/kamailio-$uver"
-stamp="$src/.ims_medsec-configured-$kver"
+stamp="$src/.ims_medsec-configured-2-$kver"
 
 if [ ! -e "$stamp" ]; then
 	# A fresh machine has no deb-src entry: add one for the same archive
@@ -78,10 +108,12 @@ if [ ! -e "$stamp" ]; then
 	log "fetching kamailio $kver source"
 	rm -rf "$src"
 	tmp=$(mktemp -d "$deps/src.XXXXXX")
-	(cd "$tmp" && apt-get source -qq "kamailio=$kver" >"$deps/apt-source.log" 2>&1) || {
+	(cd "$tmp" && fetch_source "kamailio=$kver" >"$deps/apt-source.log" 2>&1) || {
 		cat "$deps/apt-source.log" >&2
 		exit 1
 	}
+	rm -rf "$deps/kamailio-$uver-pristine"
+	cp -a "$tmp/kamailio-$uver" "$deps/kamailio-$uver-pristine"
 	mv "$tmp/kamailio-$uver" "$src"
 	rm -rf "$tmp"
 	log "configuring kamailio source like debian/rules"
@@ -96,3 +128,4 @@ if [ ! -e "$stamp" ]; then
 	touch "$stamp"
 fi
 ln -sfn "$src" "$deps/kamailio"
+ln -sfn "$src-pristine" "$deps/kamailio-src"

@@ -198,6 +198,8 @@ e2ae_sdp_file() {
 e2ae_sipp() {
 	local name=$1 sf=$2 port=$3 media
 	shift 3
+	e2ae_unique_keys "$@"
+	set -- ${E2AE_SIPP_ARGS[@]+"${E2AE_SIPP_ARGS[@]}"}
 	media=$(alloc_ports 4)
 	rm -f "$RUN_DIR/$name.trace" "$RUN_DIR/$name.errors.trace"
 	# sipp prints an unexpected message whole (keys included) when it
@@ -210,6 +212,31 @@ e2ae_sipp() {
 		-trace_msg -message_file "$RUN_DIR/$name.trace" \
 		-trace_err -error_file "$RUN_DIR/$name.errors.trace" \
 		-trace_logs -log_file "$RUN_DIR/$name.actions.log" "$@"
+}
+
+# e2ae_unique_keys ARG...: E2AE_SIPP_ARGS=(ARG...) less every "-key NAME
+# VALUE" after the first for the same NAME.  Callers put their own values
+# before the defaults; SIPp 3.6 (Debian 12) keeps the first value of a key
+# given twice, SIPp 3.7 (Debian 13) the last, so each SIPp gets only one.
+E2AE_SIPP_ARGS=()
+e2ae_unique_keys() {
+	local seen=' '
+	E2AE_SIPP_ARGS=()
+	while [ $# -gt 0 ]; do
+		if [ "$1" = -key ] && [ $# -ge 3 ]; then
+			case $seen in
+			*" $2 "*) ;;
+			*)
+				seen="$seen$2 "
+				E2AE_SIPP_ARGS+=(-key "$2" "$3")
+				;;
+			esac
+			shift 3
+			continue
+		fi
+		E2AE_SIPP_ARGS+=("$1")
+		shift
+	done
 }
 
 # e2ae_sipp_wait NAME PID WHAT: wait for sipp NAME (pid PID) to end, mask
@@ -321,7 +348,7 @@ sipp_saw() { sipp_msg "$1" "$2" "$3" >/dev/null 2>&1; }
 e2ae_register() {
 	local name=$1 port=$2 user=$3 scscf ue
 	shift 3
-	# SIPp keeps the first value of a key given twice: the caller's first.
+	# The caller's values first: e2ae_sipp keeps the first of each key.
 	local keys=("$@" -key user "$user" -key expires 600
 		-key sec_client "$E2AE_IPSEC_CLIENT, sdes-srtp;mediasec"
 		-key sec_client2 "$E2AE_NOHDR" -key auth0 "$E2AE_NOHDR"

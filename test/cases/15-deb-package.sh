@@ -13,7 +13,11 @@ deb=$("$REPO_ROOT/scripts/make-deb.sh" "$RUN_DIR/deb" | tail -n 1)
 [ -f "$deb" ] || fail "no package built"
 kver=$(dpkg-query -W -f='${Version}' kamailio)
 dpkg-deb -I "$deb" >"$RUN_DIR/info.txt"
-assert_grep "$RUN_DIR/info.txt" "Depends: kamailio \\(= $kver\\)" "depends on exactly the installed kamailio"
+# (Debian 13's version has a "+": the version goes into the pattern escaped)
+kre=$(printf '%s' "$kver" | sed 's/[].+*?^$()|[]/\\&/g')
+assert_grep "$RUN_DIR/info.txt" "Depends: kamailio \\(= $kre\\)" "depends on exactly the installed kamailio"
+release=$(cut -d. -f1 /etc/debian_version)
+assert_grep "$RUN_DIR/info.txt" "Version: [0-9.]+-1\\+deb$release\$" "the revision names the Debian release ($release)"
 dpkg --dry-run -i "$deb" >"$RUN_DIR/dry-run.txt" 2>&1 || fail "dpkg would not install it: $(tail -3 "$RUN_DIR/dry-run.txt")"
 
 root=$RUN_DIR/root
