@@ -8,7 +8,7 @@
 #
 #   1. CMake: configure with no module group and INCLUDE_MODULES=ims_medsec,
 #      then build the target ims_medsec only (a module links without the
-#      core; the configure step needs bison and flex all the same);
+#      core; the configure step needs bison, flex and g++ all the same);
 #   2. Makefile: make cfg, then make modules modules=src/modules/ims_medsec.
 #
 # Both use Debian's build flags (dpkg-buildflags, hardening=+all, as
@@ -61,11 +61,13 @@ case $version in
 esac
 
 missing=()
-for t in cmake make gcc bison flex nm strings; do
+# Kamailio's CMake build wants a C++ compiler (project() enables C++),
+# bison and flex (its configure step) and pkg-config, even for a module.
+for t in cmake make gcc g++ bison flex pkg-config nm strings; do
 	command -v "$t" >/dev/null || missing+=("$t")
 done
 [ ${#missing[@]} -eq 0 ] ||
-	die "missing tools: ${missing[*]} (Debian packages: cmake make gcc bison flex binutils)" 2
+	die "missing tools: ${missing[*]} (Debian packages: cmake make gcc g++ bison flex pkg-config binutils)" 2
 
 out=$(realpath -m "$out_arg")
 case $out/ in
