@@ -11,14 +11,20 @@
 #     dynamic symbols as the make one and as the module built out of tree
 #     ($MEDSEC_MODULE), by nm -D.
 #
-# The source: $KAMAILIO_TRIXIE_SRC [.deps/trixie/kamailio-src, unpacked by
-# the Debian 13 set-up].  Without it the case fails, naming the directory;
+# The source: $KAMAILIO_TRIXIE_SRC [.deps/trixie/kamailio-src, or
+# .deps/trixie/deps/kamailio-src, unpacked by the Debian 13 set-up
+# (scripts/trixie.sh)].  Without it the case fails, naming the directory;
 # with KAMAILIO_INTREE_OPTIONAL=1 it prints "SKIP: <reason>" and passes.
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
+# The default, or else where scripts/trixie.sh's set-up unpacks it.
 src=${KAMAILIO_TRIXIE_SRC:-$REPO_ROOT/.deps/trixie/kamailio-src}
+if [ -z "${KAMAILIO_TRIXIE_SRC:-}" ] && [ ! -e "$src" ] &&
+	[ -e "$REPO_ROOT/.deps/trixie/deps/kamailio-src" ]; then
+	src=$REPO_ROOT/.deps/trixie/deps/kamailio-src
+fi
 if [ ! -f "$src/CMakeLists.txt" ]; then
 	why="no pristine Kamailio 6.0 source tree at $src (set KAMAILIO_TRIXIE_SRC; KAMAILIO_INTREE_OPTIONAL=1 skips)"
 	if [ "${KAMAILIO_INTREE_OPTIONAL:-0}" = 1 ]; then
