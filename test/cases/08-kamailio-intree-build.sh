@@ -81,7 +81,7 @@ if [ -z "$v_make" ] || [ -z "$v_cmake" ]; then
 	fail "no module_version string in the modules"
 fi
 if [ "$v_make" != "$v_cmake" ]; then
-	note "NOTE: module_version of the CMake build is '$v_cmake', of the make build '$v_make' (Kamailio loads a module only with its own version)"
+	note "NOTE: module_version '$v_cmake' from CMake, '$v_make' from make: a Kamailio built by make (Debian's) loads only the latter"
 fi
 
 # Passed: the logs stay, the tree copy (about 150 MB) goes at exit.
