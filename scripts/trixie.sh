@@ -28,7 +28,8 @@ root=${TRIXIE_ROOT:-$repo/.deps/$suite/root}
 build=$repo/build/$suite
 
 # What the real-process suite needs, as scripts/setup-deps.sh lists it
-# for the host, less the fuzzing tool chain (SETUP_IN_ROOT=1 there).
+# for the host, less the fuzzing tool chain (SETUP_IN_ROOT=1 there), and
+# what Kamailio 6.0's CMake build needs (case 08, the in-tree build).
 pkgs=(
 	kamailio kamailio-extra-modules kamailio-ims-modules
 	kamailio-utils-modules kamailio-tls-modules kamailio-lua-modules
@@ -37,6 +38,7 @@ pkgs=(
 	libsrtp2-dev libssl-dev libcmocka-dev pkg-config
 	gcc libc6-dev make dpkg-dev
 	xsltproc docbook-xml docbook-xsl lynx
+	cmake g++ bison flex
 )
 
 log() { printf 'trixie: %s\n' "$*" >&2; }
