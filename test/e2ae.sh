@@ -41,10 +41,13 @@ E2AE_QUIET_KEYS=(--log-level-control=6 --log-level-crypto=6 --log-level-srtp=6)
 # Probe: 50 measured packets each way after 5 warm-up ones, 20 ms apart, at
 # most 2 lost, plus one SRTCP/RTCP compound each way.
 E2AE_PROBE_OPTS=(--count 50 --warmup 5 --interval 20 --max-loss 2 --rtcp)
-# How long a call whose media is probed stays up (the probe needs ~1.5 s).
+# How long a call whose media is probed stays up (the probe needs ~1.5 s;
+# e2ae_call and hairpin_call hold a probed call at a gate instead, until
+# the probe is done).
 E2AE_HOLD_MS=${E2AE_HOLD_MS:-4000}
 # How long a ringing UE waits before its 200 (the test writes the answer
-# SDP meanwhile, from the offer the UE received).
+# SDP meanwhile, from the offer the UE received; e2ae_call and
+# hairpin_call make it wait at a gate for that answer instead).
 E2AE_UE_ANSWER_DELAY_MS=${E2AE_UE_ANSWER_DELAY_MS:-1500}
 
 # The S-CSCF's IPsec Security-Server entry in its 401 (simulated).
@@ -115,14 +118,18 @@ _e2ae_on_exit() {
 # NAME.trace -> NAME.messages.log, NAME.errors.trace -> NAME.errors.log,
 # NAME.stdout -> NAME.log.
 e2ae_mask_traces() {
-	local f
+	local f out
 	for f in "$RUN_DIR"/*.trace "$RUN_DIR"/*.stdout; do
 		[ -f "$f" ] || continue
 		case $f in
-		*.errors.trace) sdes_mask <"$f" >"${f%.errors.trace}.errors.log" ;;
-		*.trace) sdes_mask <"$f" >"${f%.trace}.messages.log" ;;
-		*.stdout) sdes_mask <"$f" >"${f%.stdout}.log" ;;
+		*.errors.trace) out=${f%.errors.trace}.errors.log ;;
+		*.trace) out=${f%.trace}.messages.log ;;
+		*.stdout) out=${f%.stdout}.log ;;
 		esac
+		# masked already, and not written since (called after every
+		# sipp: masking all each time made a case's cost quadratic)
+		[ "$out" -nt "$f" ] && continue
+		sdes_mask <"$f" >"$out"
 	done
 }
 
@@ -194,7 +201,8 @@ e2ae_sdp_file() {
 # on 127.0.0.1:PORT with test/sipp/SCENARIO, its own 4 media ports (unused:
 # the SDPs come from files), traces NAME.trace / NAME.errors.trace /
 # NAME.actions.log, output NAME.stdout; BG_PID is its pid.  A global timeout
-# of 25 s ends a stuck sipp (with a failure).
+# of 60 s ends a stuck sipp (with a failure; a loaded machine may hold a
+# sipp at its gates for long).
 e2ae_sipp() {
 	local name=$1 sf=$2 port=$3 media
 	shift 3
@@ -208,7 +216,7 @@ e2ae_sipp() {
 	# shellcheck disable=SC2016 # expanded by that sh
 	start_bg "$name" sipp sh -c 'o=$1; shift; exec "$@" >"$o" 2>&1' e2ae_sipp \
 		"$RUN_DIR/$name.stdout" "$SIPP" -sf "$TEST_SIPP_DIR/$sf" -nostdin -i 127.0.0.1 \
-		-p "$port" -mp "$media" -m 1 -timeout 25s -timeout_error \
+		-p "$port" -mp "$media" -m 1 -timeout 60s -timeout_error \
 		-trace_msg -message_file "$RUN_DIR/$name.trace" \
 		-trace_err -error_file "$RUN_DIR/$name.errors.trace" \
 		-trace_logs -log_file "$RUN_DIR/$name.actions.log" "$@"
@@ -237,6 +245,12 @@ e2ae_unique_keys() {
 		E2AE_SIPP_ARGS+=("$1")
 		shift
 	done
+}
+
+# sipp_has_hold_gate SCENARIO: test/sipp/SCENARIO declares the hold gate
+# (the global variable hold_gate: sipp -set hold_gate GATE, test/lib.sh).
+sipp_has_hold_gate() {
+	grep -q '<Global variables="hold_gate"/>' "$TEST_SIPP_DIR/$1"
 }
 
 # e2ae_sipp_wait NAME PID WHAT: wait for sipp NAME (pid PID) to end, mask
@@ -379,9 +393,14 @@ e2ae_register() {
 # CORE_EXPECT (-key exp_proto / exp_3ge2ae / exp_crypto: what that side
 # receives; see the scenarios).  Hooks, when set (function names):
 #   E2AE_ON_OFFER   runs once the callee received the INVITE, before it
-#                   answers (the UE waits $E2AE_UE_ANSWER_DELAY_MS in a
-#                   terminating call): it may write ANSWER from the offer;
+#                   answers: it may write ANSWER from the offer;
 #   E2AE_ON_UP      runs once the callee received the ACK (media probe).
+# Neither hook races the scenarios' timers: with E2AE_ON_OFFER the callee
+# reads ANSWER through a gate (test/lib.sh) that opens when the hook
+# returned (and rings 100 ms at least instead of its usual delay), and
+# with E2AE_ON_UP the caller waits at its hold gate until the hook
+# returned, 200 ms after its ACK at least instead of HOLD_MS (when its
+# scenario declares hold_gate, as e2ae_uac_call.xml does).
 # Then both sipps must succeed (E2AE_NO_ASSERT=1: the case judges from
 # E2AE_CALLER_RC / E2AE_CALLEE_RC).  Traces ID.ue.trace and ID.core.trace;
 # the messages each side sent and received are extracted into
@@ -393,8 +412,9 @@ e2ae_register() {
 e2ae_call() {
 	local id=$1 dir=$2 offer=$3 answer=$4 hold=$5
 	local caller callee caller_pid callee_pid cport eport rport ruri user delay
-	local rip=127.0.0.1 csipp=$SIPP esipp=$SIPP
-	local -a eargs=()
+	local rip=127.0.0.1 csipp=$SIPP esipp=$SIPP answer_in=$answer answer_gate='' hold_gate=''
+	local csf=${E2AE_CALLER_SF:-e2ae_uac_call.xml}
+	local -a eargs=() gargs=()
 	local -a ckeys=() ekeys=() cargs=()
 	case $dir in
 	orig)
@@ -416,7 +436,19 @@ e2ae_call() {
 	*) fail "e2ae_call: DIR is orig or term, not $dir" ;;
 	esac
 	E2AE_CALL_ID="$id-$$-$RANDOM@e2ae.test"
-	SIPP=$esipp e2ae_sipp "$callee" e2ae_uas_call.xml "$eport" -d "$delay" -key answer_sdp "$answer" \
+	# the gates make the callee's delay and the caller's hold minimums
+	# only: the hooks, not timers, say when the call goes on
+	if [ -n "${E2AE_ON_OFFER:-}" ]; then
+		answer_gate=$(gate_new "$id.answer")
+		answer_in=$answer_gate
+		[ "$delay" -le 100 ] || delay=100
+	fi
+	if [ -n "${E2AE_ON_UP:-}" ] && sipp_has_hold_gate "$csf"; then
+		hold_gate=$(gate_new "$id.hold")
+		gargs=(-set hold_gate "$hold_gate")
+		[ "$hold" -le 200 ] || hold=200
+	fi
+	SIPP=$esipp e2ae_sipp "$callee" e2ae_uas_call.xml "$eport" -d "$delay" -key answer_sdp "$answer_in" \
 		${ekeys[@]+"${ekeys[@]}"} ${E2AE_CALLEE_KEYS[@]+"${E2AE_CALLEE_KEYS[@]}"} \
 		${eargs[@]+"${eargs[@]}"}
 	callee_pid=$BG_PID
@@ -425,22 +457,24 @@ e2ae_call() {
 	else
 		wait_until 5 _e2ae_ue_bound "$eport" || fail "$id: the UE's sipp did not bind UDP $eport"
 	fi
-	SIPP=$csipp e2ae_sipp "$caller" "${E2AE_CALLER_SF:-e2ae_uac_call.xml}" "$cport" -d "$hold" \
+	SIPP=$csipp e2ae_sipp "$caller" "$csf" "$cport" -d "$hold" \
 		-cid_str "$E2AE_CALL_ID" -key ruri "$ruri" -key user "$user" -key offer_sdp "$offer" \
 		${ckeys[@]+"${ckeys[@]}"} ${E2AE_CALLER_KEYS[@]+"${E2AE_CALLER_KEYS[@]}"} \
-		${cargs[@]+"${cargs[@]}"} "$rip:$rport"
+		${gargs[@]+"${gargs[@]}"} ${cargs[@]+"${cargs[@]}"} "$rip:$rport"
 	caller_pid=$BG_PID
 
 	if [ -n "${E2AE_ON_OFFER:-}" ]; then
-		wait_until 5 sipp_saw "$RUN_DIR/$callee.trace" received '^INVITE ' ||
+		wait_until 10 sipp_saw "$RUN_DIR/$callee.trace" received '^INVITE ' ||
 			fail "$id: the callee received no INVITE"
 		"$E2AE_ON_OFFER" "$id"
+		gate_open "$answer_gate" "$answer"
 	fi
 	if [ -n "${E2AE_ON_UP:-}" ]; then
-		if wait_until 8 sipp_saw "$RUN_DIR/$callee.trace" received '^ACK '; then
+		if wait_until 10 sipp_saw "$RUN_DIR/$callee.trace" received '^ACK '; then
 			_e2ae_extract "$id"
 			"$E2AE_ON_UP" "$id"
 		fi
+		[ -z "$hold_gate" ] || gate_open "$hold_gate"
 	fi
 	local crc=0 erc=0
 	wait "$caller_pid" || crc=$?

@@ -274,28 +274,56 @@ hairpin_b_answers() {
 # ID.b.trace; what each UE sent and received is extracted (hairpin_extract).
 hairpin_call() {
 	local id=$1 hold=${2:-$E2AE_HOLD_MS} o=$RUN_DIR/$1 apid bpid arc=0 brc=0
+	local asf=${HP_A_SF:-e2ae_uac_call.xml} bsf=${HP_B_SF:-e2ae_uas_call.xml}
+	local bd=${HP_B_D:-$E2AE_UE_ANSWER_DELAY_MS} answer=$o.answer.sdp agate='' bgate=''
+	local -a aargs=() bargs=()
 	HP_CID="$id-$$-$RANDOM@hairpin.test"
 	[ -f "$o.answer.sdp" ] || : >"$o.answer.sdp"
-	e2ae_sipp "$id.b" "${HP_B_SF:-e2ae_uas_call.xml}" "$B_PORT" \
-		-d "${HP_B_D:-$E2AE_UE_ANSWER_DELAY_MS}" -key answer_sdp "$o.answer.sdp" \
-		${HP_B_KEYS[@]+"${HP_B_KEYS[@]}"}
+	# Gates (test/lib.sh), so that the hooks never race the scenarios'
+	# timers: B reads its answer when HP_ON_OFFER returned (and, in
+	# e2ae_uas_call.xml, rings 100 ms at least instead of its delay); with
+	# HP_ON_UP, whichever UE hangs up (its scenario declares hold_gate)
+	# waits until the hook returned, 200 ms at least instead of its hold.
+	if [ -n "${HP_ON_OFFER:-}" ]; then
+		answer=$(gate_new "$id.answer")
+		if [ "$bsf" = e2ae_uas_call.xml ] && [ "$bd" -gt 100 ]; then
+			bd=100
+		fi
+	fi
+	if [ -n "${HP_ON_UP:-}" ]; then
+		if sipp_has_hold_gate "$asf"; then
+			agate=$(gate_new "$id.a.hold")
+			aargs=(-set hold_gate "$agate")
+			[ "$hold" -le 200 ] || hold=200
+		fi
+		if sipp_has_hold_gate "$bsf"; then
+			bgate=$(gate_new "$id.b.hold")
+			bargs=(-set hold_gate "$bgate")
+			[ "$bd" -le 200 ] || bd=200
+		fi
+	fi
+	e2ae_sipp "$id.b" "$bsf" "$B_PORT" -d "$bd" -key answer_sdp "$answer" \
+		${HP_B_KEYS[@]+"${HP_B_KEYS[@]}"} ${bargs[@]+"${bargs[@]}"}
 	bpid=$BG_PID
 	e2ae_sipp_bound "$B_PORT"
-	e2ae_sipp "$id.a" "${HP_A_SF:-e2ae_uac_call.xml}" "$A_PORT" -d "$hold" \
+	e2ae_sipp "$id.a" "$asf" "$A_PORT" -d "$hold" \
 		-cid_str "$HP_CID" -key ruri "sip:ueb@ims.test" -key user "${HP_A_USER:-uea}" \
-		-key offer_sdp "$o.offer.sdp" ${HP_A_KEYS[@]+"${HP_A_KEYS[@]}"} \
+		-key offer_sdp "$o.offer.sdp" ${HP_A_KEYS[@]+"${HP_A_KEYS[@]}"} ${aargs[@]+"${aargs[@]}"} \
 		"127.0.0.1:${HP_PCSCF_PORT:-$KAM_SIP_PORT}"
 	apid=$BG_PID
 	if [ -n "${HP_ON_OFFER:-}" ]; then
-		wait_until 5 sipp_saw "$o.b.trace" received '^INVITE ' ||
+		wait_until 10 sipp_saw "$o.b.trace" received '^INVITE ' ||
 			fail "$id: UE B received no INVITE (A received: $(sipp_received "$o.a.trace" | tr -d '\r' | tr '\n' ',' | sed 's/,$//'))"
 		"$HP_ON_OFFER" "$id"
+		gate_open "$answer" "$o.answer.sdp"
 	fi
 	if [ -n "${HP_ON_UP:-}" ]; then
-		if wait_until 8 sipp_saw "$o.b.trace" received '^ACK '; then
+		if wait_until 10 sipp_saw "$o.b.trace" received '^ACK '; then
 			hairpin_extract "$id"
 			"$HP_ON_UP" "$id"
 		fi
+		[ -z "$agate" ] || gate_open "$agate"
+		[ -z "$bgate" ] || gate_open "$bgate"
 	fi
 	wait "$apid" || arc=$?
 	wait "$bpid" || brc=$?

@@ -243,22 +243,88 @@ port_bound() {
 wait_until() {
 	local secs=$1 deadline
 	shift
-	deadline=$(($(date +%s%N) / 1000000 + secs * 1000))
+	_now_ms
+	deadline=$((_NOW_MS + secs * 1000))
 	while :; do
 		if "$@"; then
 			return 0
 		fi
-		if [ $(($(date +%s%N) / 1000000)) -ge "$deadline" ]; then
+		_now_ms
+		if [ "$_NOW_MS" -ge "$deadline" ]; then
 			return 1
 		fi
 		sleep 0.1
 	done
 }
 
+# _now_ms: set _NOW_MS to the milliseconds since the epoch (bash 5's
+# EPOCHREALTIME: no fork; date on an older bash).
+_now_ms() {
+	local t=${EPOCHREALTIME:-}
+	if [ -n "$t" ]; then
+		t=${t/[.,]/}
+		_NOW_MS=$((10#$t / 1000))
+	else
+		_NOW_MS=$(($(date +%s%N) / 1000000))
+	fi
+}
+
+# ----- gates: a SIPp that waits for the test -----
+#
+# SIPp reads a [file name=...] of a message when it builds the message.
+# When that file is a FIFO, SIPp waits there until the test writes it: a
+# fixed pause of a scenario ("the test writes the answer meanwhile", "the
+# call stays up while the test probes its media") becomes a wait on the
+# test, however slow a loaded machine makes the test.  Two uses:
+#   - a file key (-key answer_sdp GATE): the message waits for its content;
+#   - a scenario's hold gate: scenarios that declare the global variable
+#     hold_gate wait, after their hold pause (sipp -d), until the test
+#     opens the gate given with -set hold_gate GATE (without -set they do
+#     not wait); the test opens it once its checks of the call are done.
+# A SIPp waiting on a gate does nothing else (it is one process), so a
+# gate goes where the SIPp has nothing else to do.
+
+# gate_new NAME: make the gate $RUN_DIR/NAME.gate (a FIFO, anew) and print
+# its path.
+gate_new() {
+	local g=$RUN_DIR/$1.gate
+	rm -f "$g"
+	mkfifo "$g" || fail "cannot make the FIFO $g"
+	printf '%s\n' "$g"
+}
+
+# gate_open GATE [FILE]: give the SIPp waiting on GATE the content of FILE
+# (default: "open" and a NUL, for a hold gate: the NUL ends the text SIPp
+# logs) and let it go on.  In the background: dd waits for the SIPp to
+# read (registered: stop_all ends it if no SIPp ever does).
+gate_open() {
+	local g=$1 src=${2:-}
+	[ -p "$g" ] || fail "gate_open: $g is not a gate (gate_new)"
+	if [ -z "$src" ]; then
+		src=$g.open
+		printf 'open\0' >"$src"
+	fi
+	start_bg "${g##*/}.feed" dd dd if="$src" of="$g" status=none
+}
+
 # ----- processes -----
 
+# These helpers run in polling loops of every case: builtins only, no
+# subshell (a fork is the costliest thing a case does on a small machine).
+
 # _comm PID: the process's command name, empty when it is gone.
-_comm() { cat "/proc/$1/comm" 2>/dev/null || true; }
+_comm() {
+	local c=''
+	read -r c 2>/dev/null <"/proc/$1/comm" || true
+	printf '%s\n' "$c"
+}
+
+# _is_comm PID COMM: the process PID exists and is named COMM.
+_is_comm() {
+	local c=''
+	read -r c 2>/dev/null <"/proc/$1/comm" || return 1
+	[ "$c" = "$2" ]
+}
 
 # _stat_fields PID: print "state ppid pgrp" of a process (from
 # /proc/PID/stat, whose comm field may hold blanks and parentheses).
@@ -272,27 +338,38 @@ _stat_fields() {
 # _alive PID: the process exists and is not a zombie (an exited child of
 # ours stays a zombie until reaped, and kill -0 still reaches it).
 _alive() {
-	local f
-	f=$(_stat_fields "$1") || return 1
-	[ "${f%% *}" != Z ]
+	local s
+	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
+	s=${s##*) }
+	[ "${s%% *}" != Z ]
+}
+
+# _pidfile_pid PIDFILE: set _PID to the pid a pidfile holds (false, _PID
+# empty, when it holds none).
+_pidfile_pid() {
+	_PID=''
+	[ -s "$1" ] || return 1
+	read -r _PID <"$1" || [ -n "$_PID" ] || return 1
+	case $_PID in
+	'' | *[!0-9]*)
+		_PID=''
+		return 1
+		;;
+	esac
 }
 
 # _read_pid PIDFILE: print the pid a pidfile holds.
 _read_pid() {
-	local pid=''
-	[ -s "$1" ] || return 1
-	read -r pid <"$1" || [ -n "$pid" ] || return 1
-	case $pid in '' | *[!0-9]*) return 1 ;; esac
-	echo "$pid"
+	_pidfile_pid "$1" || return 1
+	echo "$_PID"
 }
 
 # _pid_of PIDFILE COMM: print the pid in PIDFILE if that process is alive
 # and is still COMM (guards against a recycled pid).
 _pid_of() {
-	local pid
-	pid=$(_read_pid "$1") || return 1
-	if [ "$(_comm "$pid")" = "$2" ] && _alive "$pid"; then
-		echo "$pid"
+	_pidfile_pid "$1" || return 1
+	if _is_comm "$_PID" "$2" && _alive "$_PID"; then
+		echo "$_PID"
 	else
 		return 1
 	fi
@@ -309,7 +386,7 @@ _group_alive() {
 		# shellcheck disable=SC2206 # numeric fields after the comm
 		a=(${s##*) })
 		if [ "${a[2]}" = "$1" ] && [ "${a[0]}" != Z ]; then
-			if [ -z "${2:-}" ] || [ "$(_comm "${f:6:-5}")" = "$2" ]; then
+			if [ -z "${2:-}" ] || _is_comm "${f:6:-5}" "$2"; then
 				return 0
 			fi
 		fi
@@ -320,7 +397,7 @@ _group_alive() {
 # _running PID COMM: the process PID (a COMM) or, when it is gone, a COMM
 # of its process group still runs.
 _running() {
-	if [ "$(_comm "$1")" = "$2" ] && _alive "$1"; then
+	if _is_comm "$1" "$2" && _alive "$1"; then
 		return 0
 	fi
 	_group_alive "$1" "$2"
@@ -358,7 +435,7 @@ start_bg() {
 stop_pidfiles() {
 	local pids=() comms=() pid rc=0 i j alive
 	while [ $# -ge 2 ]; do
-		if pid=$(_read_pid "$1") && _running "$pid" "$2"; then
+		if _pidfile_pid "$1" && pid=$_PID && _running "$pid" "$2"; then
 			pids+=("$pid")
 			comms+=("$2")
 			if _alive "$pid"; then
@@ -417,7 +494,7 @@ leftover_procs() {
 	[ -f "$RUN_DIR/procs" ] || return 0
 	while read -r pidfile comm; do
 		[ -n "$pidfile" ] || continue
-		if pid=$(_read_pid "$pidfile") && _running "$pid" "$comm"; then
+		if _pidfile_pid "$pidfile" && pid=$_PID && _running "$pid" "$comm"; then
 			echo "$pid $comm ($pidfile)"
 		fi
 	done <"$RUN_DIR/procs"
@@ -741,19 +818,20 @@ assert_not_running() {
 # through sdes_mask.
 
 # sdp_media_port FILE: the port of the first m= line.
+# (sed's T;p;q: the first line substituted, in one process)
 sdp_media_port() {
-	sed -n 's/^[[:space:]]*m=[a-z]* \([0-9][0-9]*\) .*/\1/p' "$1" | head -n 1
+	sed -n 's/^[[:space:]]*m=[a-z]* \([0-9][0-9]*\) .*/\1/;T;p;q' "$1"
 }
 
 # sdp_conn_addr FILE: the address of the first c= line (session or media).
 sdp_conn_addr() {
-	sed -n 's/^[[:space:]]*c=IN IP[46] \([^[:space:]/]*\).*/\1/p' "$1" | head -n 1
+	sed -n 's/^[[:space:]]*c=IN IP[46] \([^[:space:]/]*\).*/\1/;T;p;q' "$1"
 }
 
 # sdp_rtcp_port FILE: the first a=rtcp: port, else the media port + 1.
 sdp_rtcp_port() {
 	local p
-	p=$(sed -n 's/^[[:space:]]*a=rtcp:\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+	p=$(sed -n 's/^[[:space:]]*a=rtcp:\([0-9][0-9]*\).*/\1/;T;p;q' "$1")
 	if [ -z "$p" ]; then
 		p=$(sdp_media_port "$1")
 		[ -n "$p" ] && p=$((p + 1))
@@ -769,8 +847,7 @@ sdp_crypto() {
 # sdp_crypto_key FILE TAG: the inline key (base64 key||salt, without
 # lifetime or MKI) of the a=crypto:TAG line.  Print it only to a file.
 sdp_crypto_key() {
-	sed -n "s/^[[:space:]]*a=crypto:$2 [A-Za-z0-9_]* inline:\([^|[:space:]]*\).*/\1/p" "$1" |
-		head -n 1
+	sed -n "s/^[[:space:]]*a=crypto:$2 [A-Za-z0-9_]* inline:\([^|[:space:]]*\).*/\1/;T;p;q" "$1"
 }
 
 # sdes_mask: copy stdin to stdout with every SDES inline key masked.

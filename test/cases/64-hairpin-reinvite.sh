@@ -60,9 +60,14 @@ srtp_gen_key "$SUITE" >"$o.b2.key"
 a_sdp "$o.offer.sdp" 1 sendrecv
 a_sdp "$o.hold.sdp" 2 sendonly
 a_sdp "$o.resume.sdp" 3 sendrecv
+# Each of these files reaches its SIPp through a gate (test/lib.sh): the
+# SIPp waits for it, the test feeds it once written (feed KEY), however
+# long the checks before took.
 for f in answer hold_answer resume_answer rekey codec rekey_answer codec_answer; do
 	: >"$o.$f.sdp"
+	gate_new "ri.$f" >/dev/null
 done
+feed() { gate_open "$o.$1.gate" "$o.$1.sdp"; }
 
 # step OUT TRACE DIR REGEX CSEQ WHAT: wait (12 s) for the message and put
 # it into OUT.msg, its SDP into OUT.sdp.
@@ -98,17 +103,17 @@ check_offer_to() {
 # ----- 0. the call -----
 cid="ri-$$-$RANDOM@hairpin.test"
 e2ae_sipp ri.b hairpin_uas_reinvite.xml "$B_PORT" \
-	-key answer_sdp "$o.answer.sdp" -key hold_answer_sdp "$o.hold_answer.sdp" \
-	-key resume_answer_sdp "$o.resume_answer.sdp" -key rekey_sdp "$o.rekey.sdp" \
-	-key codec_sdp "$o.codec.sdp"
+	-key answer_sdp "$o.answer.gate" -key hold_answer_sdp "$o.hold_answer.gate" \
+	-key resume_answer_sdp "$o.resume_answer.gate" -key rekey_sdp "$o.rekey.gate" \
+	-key codec_sdp "$o.codec.gate"
 bpid=$BG_PID
 e2ae_sipp_bound "$B_PORT"
-# A holds the call 5 s after the last ACK: two probes
-e2ae_sipp ri.a hairpin_uac_reinvite.xml "$A_PORT" -d 5000 -cid_str "$cid" \
+# A holds the call after the last ACK until its hold gate opens: two probes
+e2ae_sipp ri.a hairpin_uac_reinvite.xml "$A_PORT" -d 200 -cid_str "$cid" \
 	-key ruri "sip:ueb@ims.test" -key user uea -key offer_sdp "$o.offer.sdp" \
 	-key hold_sdp "$o.hold.sdp" -key resume_sdp "$o.resume.sdp" \
-	-key rekey_answer_sdp "$o.rekey_answer.sdp" -key codec_answer_sdp "$o.codec_answer.sdp" \
-	"127.0.0.1:$KAM_SIP_PORT"
+	-key rekey_answer_sdp "$o.rekey_answer.gate" -key codec_answer_sdp "$o.codec_answer.gate" \
+	-set hold_gate "$(gate_new ri.a.hold)" "127.0.0.1:$KAM_SIP_PORT"
 apid=$BG_PID
 HP_ANSWER_PTS=0
 
@@ -116,6 +121,7 @@ HP_ANSWER_PTS=0
 step "$o.b.inv1" "$BT" received '^INVITE ' '1 INVITE' "0: B's INVITE"
 hairpin_check_ue_offer "$o.b.inv1.sdp" "0: B's offer"
 hairpin_answer_to "$o.answer.sdp" "$o.b.inv1.sdp" "$o.b" "$B_MPORT"
+feed answer
 cp "$o.b.gw.key" "$o.b.gw1.key"
 step "$o.a.ok1" "$AT" received '^SIP/2\.0 200 ' '1 INVITE' "0: A's 200"
 hairpin_check_ue_answer "$o.a.ok1.sdp" "$SUITE" 1 "0: A's answer"
@@ -127,44 +133,49 @@ hairpin_assert_legs "$cid" "0: the call is up"
 # change, telephone-event too)
 B_PTS=0
 b_sdp "$o.rekey.sdp" 2
+feed rekey
 B_PTS="0 101"
 b_sdp "$o.codec.sdp" 3 "a=rtpmap:101 telephone-event/8000" "a=fmtp:101 0-15"
+feed codec
 
 # ----- 1. A holds; 2. A resumes: B's leg keeps its keys -----
 # hold_step N WHAT DIRECTION ANSWER: A's re-INVITE CSeq N reached B with
-# DIRECTION and B's first gateway key; B answers (file ANSWER) with its key
-# unchanged; A's 200 has one crypto line.
+# DIRECTION and B's first gateway key; B answers (file ri.ANSWER.sdp, fed
+# to its gate) with its key unchanged; A's 200 has one crypto line.
 hold_step() {
-	local n=$1 what=$2 d=$3 ans=$4
+	local n=$1 what=$2 d=$3 ans=$o.$4.sdp
 	step "$o.b.inv$n" "$BT" received '^INVITE ' "$n INVITE" "$what: B's re-INVITE"
 	check_offer_to "$o.b.inv$n.sdp" "$what: B's offer (A renegotiates)" "$o.b.gw1.key"
 	assert_eq "$(dir_of "$o.b.inv$n.sdp")" "$d" "$what: B is offered a=$d"
 	hairpin_answer_to "$ans" "$o.b.inv$n.sdp" "$o.b.re$n" "$B_MPORT" "$o.b.key"
+	feed "$4"
 	step "$o.a.ok$n" "$AT" received '^SIP/2\.0 200 ' "$n INVITE" "$what: A's 200"
 	hairpin_check_ue_answer "$o.a.ok$n.sdp" "$SUITE" 1 "$what: A's answer"
 	sdp_crypto_key "$o.a.ok$n.sdp" 1 >"$o.a.gw$n.key"
 	hairpin_not_own_key "$o.a.gw$n.key" "$what: A's answer" "$o.a1.key" "$o.b.key" "$o.b2.key"
 	note "NOTE: $what: B offered a=$(dir_of "$o.b.inv$n.sdp") $(sdp_crypto "$o.b.inv$n.sdp" | tr '\n' ',' | sed 's/,$//') (its key kept); A got a=$(dir_of "$o.a.ok$n.sdp"), gateway key toward A $(keyfate "$o.a.gw1.key" "$o.a.gw$n.key") since the call's start"
 }
-hold_step 2 "1 (A holds)" sendonly "$o.hold_answer.sdp"
-hold_step 3 "2 (A resumes)" sendrecv "$o.resume_answer.sdp"
+hold_step 2 "1 (A holds)" sendonly hold_answer
+hold_step 3 "2 (A resumes)" sendrecv resume_answer
 assert_eq "$(dir_of "$o.a.ok2.sdp")" recvonly "1 (A holds): A is answered a=recvonly"
 
 # ----- 3. B re-keys; 4. B changes codecs: A's leg keeps its keys -----
 # b_step N WHAT ANSWER: B's re-INVITE CSeq N reached A with A's first
-# gateway key; A answers with its key unchanged; B's 200.
+# gateway key; A answers (file ri.ANSWER.sdp, fed to its gate) with its key
+# unchanged; B's 200.
 b_step() {
-	local n=$1 what=$2 ans=$3
+	local n=$1 what=$2 ans=$o.$3.sdp
 	step "$o.a.inv$n" "$AT" received '^INVITE ' "$n INVITE" "$what: A's re-INVITE"
 	check_offer_to "$o.a.inv$n.sdp" "$what: A's offer (B renegotiates)" "$o.a.gw1.key"
 	hairpin_answer_to "$ans" "$o.a.inv$n.sdp" "$o.a.re$n" "$A_MPORT" "$o.a1.key"
+	feed "$3"
 	step "$o.b.ok$n" "$BT" received '^SIP/2\.0 200 ' "$n INVITE" "$what: B's 200"
 	hairpin_check_ue_answer "$o.b.ok$n.sdp" "$SUITE" "$(cat "$o.b.tag")" "$what: B's answer"
 	sdp_crypto_key "$o.b.ok$n.sdp" "$(cat "$o.b.tag")" >"$o.b.gw$n.key"
 	hairpin_not_own_key "$o.b.gw$n.key" "$what: B's answer" "$o.b.key" "$o.b2.key" "$o.a1.key"
 	note "NOTE: $what: A offered $(sed -n 's/^m=audio [0-9]* \(.*\)/\1/p' "$o.a.inv$n.sdp") $(sdp_crypto "$o.a.inv$n.sdp" | tr '\n' ',' | sed 's/,$//') (its key kept); B got $(sdp_crypto "$o.b.ok$n.sdp" | tr '\n' ' ')gateway key toward B $(keyfate "$o.b.gw1.key" "$o.b.gw$n.key") since the call's start"
 }
-b_step 10 "3 (B re-keys)" "$o.rekey_answer.sdp"
+b_step 10 "3 (B re-keys)" rekey_answer
 HP_ANSWER_PTS="0 101"
 # the codec change reaches A before it answers: check it right away
 wait_until 12 msg_cseq "$o.a.inv11.msg" "$AT" received '^INVITE ' '11 INVITE' ||
@@ -172,7 +183,7 @@ wait_until 12 msg_cseq "$o.a.inv11.msg" "$AT" received '^INVITE ' '11 INVITE' ||
 msg_body "$o.a.inv11.msg" >"$o.a.inv11.sdp"
 assert_grep "$o.a.inv11.sdp" '^m=audio [0-9]+ RTP/SAVP 0 101$' "4 (B changes codecs): A is offered PCMU and telephone-event"
 assert_grep "$o.a.inv11.sdp" '^a=rtpmap:101 telephone-event/8000' "4 (B changes codecs): A is offered telephone-event's rtpmap"
-b_step 11 "4 (B changes codecs)" "$o.codec_answer.sdp"
+b_step 11 "4 (B changes codecs)" codec_answer
 assert_grep "$o.b.ok11.sdp" '^m=audio [0-9]+ RTP/SAVP 0 101$' "4 (B changes codecs): B's answer has both payload types"
 
 # ----- the media after the last re-INVITE, then A's BYE -----
@@ -200,6 +211,7 @@ sed 's/^/ri old-key probe: /' "$o.oldkey.log" | grep -E ': (core->ue|VERDICT|usa
 assert_eq "$rc" 1 "ri: a probe with B's replaced key must fail (exit)"
 assert_grep "$o.oldkey.log" '^core->ue: sent 10 srtp, received 0 srtp' \
 	"ri: nothing B sends under its replaced key reaches A"
+gate_open "$o.a.hold.gate"
 e2ae_sipp_wait ri.a "$apid" "UE A (call, hold, resume, B's two re-INVITEs, BYE)"
 e2ae_sipp_wait ri.b "$bpid" "UE B (call, A's two re-INVITEs, its own two, BYE)"
 

@@ -84,30 +84,39 @@ e2ae_sdp "$o.video.sdp" v=0 "o=uea 1 3 IN IP4 127.0.0.1" s=- "c=IN IP4 127.0.0.1
 	"${a_audio[@]}" \
 	"m=video $A_VPORT RTP/SAVP 96" "a=rtpmap:96 H264/90000" "a=fmtp:96 profile-level-id=42e01f" \
 	"a=crypto:1 $SUITE inline:$(cat "$o.av.key")" "a=3ge2ae:requested" "a=sendrecv"
+# These files reach their SIPp through gates (test/lib.sh): the SIPp waits
+# for each, the test feeds it once written and its checks of the step
+# before are done (feed KEY), however long they took.
 for f in answer update video_answer; do
 	: >"$o.$f.sdp"
 done
+for f in answer update video_answer video; do
+	gate_new "uv.$f" >/dev/null
+done
+feed() { gate_open "$o.$1.gate" "$o.$1.sdp"; }
 
 # ----- 0. the call -----
 cid="uv-$$-$RANDOM@hairpin.test"
 e2ae_sipp uv.b hairpin_uas_update.xml "$B_PORT" \
-	-key answer_sdp "$o.answer.sdp" -key update_sdp "$o.update.sdp" \
-	-key video_answer_sdp "$o.video_answer.sdp"
+	-key answer_sdp "$o.answer.gate" -key update_sdp "$o.update.gate" \
+	-key video_answer_sdp "$o.video_answer.gate"
 bpid=$BG_PID
 e2ae_sipp_bound "$B_PORT"
-# A hangs up 3 s after the ACK of its video re-INVITE: the audio probe
-e2ae_sipp uv.a hairpin_uac_update.xml "$A_PORT" -d 3000 -cid_str "$cid" \
+# A sends its video re-INVITE once the UPDATE's checks are done (its gate),
+# and hangs up after its ACK once the audio probe is done (its hold gate)
+e2ae_sipp uv.a hairpin_uac_update.xml "$A_PORT" -d 200 -cid_str "$cid" \
 	-key ruri "sip:ueb@ims.test" -key user uea -key offer_sdp "$o.offer.sdp" \
-	-key update_answer_sdp "$o.update_answer.sdp" -key video_sdp "$o.video.sdp" \
-	"127.0.0.1:$KAM_SIP_PORT"
+	-key update_answer_sdp "$o.update_answer.sdp" -key video_sdp "$o.video.gate" \
+	-set hold_gate "$(gate_new uv.a.hold)" "127.0.0.1:$KAM_SIP_PORT"
 apid=$BG_PID
 
 step "$o.b.inv1" "$BT" received '^INVITE ' '1 INVITE' "0: B's INVITE"
 hairpin_check_ue_offer "$o.b.inv1.sdp" "0: B's offer"
 hairpin_answer_to "$o.answer.sdp" "$o.b.inv1.sdp" "$o.b" "$B_MPORT"
+feed answer
 cp "$o.b.gw.key" "$o.b.gw1.key"
-# B's UPDATE: its initial tag, a NEW key, requested (read when it is sent,
-# 800 ms after the ACK)
+# B's UPDATE: its initial tag, a NEW key, requested (B sends it 800 ms
+# after the ACK at the earliest, when it is fed)
 e2ae_sdp "$o.update.sdp" v=0 "o=ueb 1 2 IN IP4 127.0.0.1" s=- "c=IN IP4 127.0.0.1" "t=0 0" \
 	"m=audio $B_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/8000" \
 	"a=crypto:$(cat "$o.b.tag") $SUITE inline:$(cat "$o.b2.key")" "a=3ge2ae:requested" "a=sendrecv"
@@ -116,6 +125,7 @@ hairpin_check_ue_answer "$o.a.ok1.sdp" "$SUITE" 1 "0: A's answer"
 sdp_crypto_key "$o.a.ok1.sdp" 1 >"$o.a.gw1.key"
 hairpin_not_own_key "$o.a.gw1.key" "0: A's answer" "$o.a1.key" "$o.b.key"
 hairpin_assert_legs "$cid" "0: the call is up"
+feed update
 
 # ----- 1. B's UPDATE, answered by A in the 200 -----
 w="1 (B's UPDATE)"
@@ -157,6 +167,8 @@ assert_eq "$rc" 1 "$w: a probe with B's replaced key must fail (exit)"
 assert_grep "$o.oldkey.log" '^core->ue: sent 10 srtp, received 0 srtp' \
 	"$w: nothing B sends under its replaced key reaches A"
 note "NOTE: $w: A offered $(sdp_crypto "$o.a.upd.sdp" | tr '\n' ',' | sed 's/,$//') + applied (gateway key toward A kept); B got $(sdp_crypto "$o.b.ok10.sdp" | tr '\n' ' ')+ applied, gateway key toward B $(keyfate "$o.b.gw1.key" "$o.b.gw10.key") since the call's start"
+# now A's re-INVITE adding video (3 s after the UPDATE at the earliest)
+feed video
 
 # ----- 2. A adds video (re-INVITE CSeq 2) -----
 w="2 (A adds video)"
@@ -189,6 +201,7 @@ e2ae_sdp "$o.video_answer.sdp.tmp" v=0 "o=ueb 1 3 IN IP4 127.0.0.1" s=- "c=IN IP
 	"m=video $B_VPORT RTP/SAVP 96" "a=rtpmap:96 H264/90000" \
 	"a=crypto:$btv $SUITE inline:$(cat "$o.bv.key")" "a=sendrecv"
 mv "$o.video_answer.sdp.tmp" "$o.video_answer.sdp"
+feed video_answer
 step "$o.a.ok2" "$AT" received '^SIP/2\.0 200 ' '2 INVITE' "$w: A's 200"
 f=$o.a.ok2.sdp
 assert_eq "$(grep -c '^m=' "$f")" 2 "$w: A's answer has two media lines"
@@ -214,6 +227,7 @@ audio_only "$o.b.inv2.sdp" "$o.b.inv2.a.sdp"
 hairpin_probe_far uv-video "$SUITE" "$o.a1.key" "$o.a.gw2audio.key" \
 	"$SUITE" "$o.b2.key" "$o.b.gw2audio.key" "$o.a.ok2.a.sdp" "$o.b.inv2.a.sdp"
 note "NOTE: $w: B offered audio $(sdp_crypto "$o.b.inv2.audio" | tr '\n' ',' | sed 's/,$//'), video $(sdp_crypto "$o.b.inv2.video" | tr '\n' ',' | sed 's/,$//'), each + applied; A got one line each + applied; gateway key toward A (audio) $(keyfate "$o.a.gw1.key" "$o.a.gw2audio.key"), toward B (audio) $(keyfate "$o.b.gw10.key" "$o.b.gw2audio.key") since step 1"
+gate_open "$o.a.hold.gate"
 e2ae_sipp_wait uv.a "$apid" "UE A (call, B's UPDATE, its video re-INVITE, BYE)"
 e2ae_sipp_wait uv.b "$bpid" "UE B (call, its UPDATE, A's video re-INVITE, BYE)"
 

@@ -206,9 +206,10 @@ fork_call() {
 	wpid=$BG_PID
 	e2ae_sipp_bound "$wport"
 	CID="$id-$$-$RANDOM@e2ae.test"
-	e2ae_sipp "$id.core" life_uac_fork_parallel.xml "$SCSCF_PORT" -d "$E2AE_HOLD_MS" -cid_str "$CID" \
+	# the core hangs up once the media checks are done (its hold gate)
+	e2ae_sipp "$id.core" life_uac_fork_parallel.xml "$SCSCF_PORT" -d 200 -cid_str "$CID" \
 		-key ruri "$ruri" -key ruri2 "$ruri2" -key user core -key offer_sdp "$o.offer.sdp" \
-		"127.0.0.1:$KAM_CORE_PORT"
+		-set hold_gate "$(gate_new "$id.hold")" "127.0.0.1:$KAM_CORE_PORT"
 	cpid=$BG_PID
 
 	if ! wait_until 10 sipp_saw "$RUN_DIR/$id.$wname.trace" received '^ACK '; then
@@ -226,6 +227,7 @@ fork_call() {
 	fi
 	body_of "$o.$wname.inv" "$RUN_DIR/$id.$wname.trace" received '^INVITE '
 	if [ "$win" = e2ae ]; then e2ae_up "$id"; else plain_up "$id"; fi
+	gate_open "$o.hold.gate"
 	e2ae_sipp_wait "$id.core" "$cpid" "$id: the forking core"
 	e2ae_sipp_wait "$id.$wname" "$wpid" "$id: the winning contact"
 	e2ae_sipp_wait "$id.$lname" "$lpid" "$id: the cancelled contact"

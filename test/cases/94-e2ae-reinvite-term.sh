@@ -61,8 +61,12 @@ ue_sdp "$o.resume.sdp" 3 "$o.ue2.key" 1 a=3ge2ae:requested a=sendrecv
 rm -f "$o.answer.sdp"
 
 cid="ti-$$-$RANDOM@e2ae.test"
-e2ae_sipp ti.ue life_uas_ue_reinvite.xml "$UE_PORT" -d "$E2AE_HOLD_MS" \
-	-key answer_sdp "$o.answer.sdp" -key hold_sdp "$o.hold.sdp" -key resume_sdp "$o.resume.sdp"
+# gates (test/lib.sh): the UE answers once the test wrote its answer, sends
+# its hold re-INVITE once the first probe is done, its BYE once the second
+# one is
+e2ae_sipp ti.ue life_uas_ue_reinvite.xml "$UE_PORT" -d 200 \
+	-key answer_sdp "$(gate_new ti.answer)" -key hold_sdp "$(gate_new ti.hold)" \
+	-key resume_sdp "$o.resume.sdp" -set hold_gate "$(gate_new ti.end)"
 ue_pid=$BG_PID
 e2ae_sipp_bound "$UE_PORT"
 e2ae_sipp ti.core life_uac_core_reinvite.xml "$SCSCF_PORT" -cid_str "$cid" \
@@ -81,6 +85,7 @@ tag=$(sdp_crypto "$o.ue.rx.sdp" | awk -v s="$SUITE" '$2 == s { print $1; exit }'
 sdp_crypto_key "$o.ue.rx.sdp" "$tag" >"$o.gw1.key"
 ue_sdp "$o.answer.tmp" 1 "$o.ue1.key" "$tag" a=sendrecv
 mv "$o.answer.tmp" "$o.answer.sdp"
+gate_open "$o.answer.gate" "$o.answer.sdp"
 assert_grep "$o.ue.rx.sdp" '^a=3ge2ae:applied$' "ti: the UE's offer says e2ae applied"
 
 # --- the call is up: first probe
@@ -89,6 +94,7 @@ msg_cseq "$o.core.rx.msg" "$CT" received '^SIP/2\.0 200 ' '1 INVITE' || fail "ti
 msg_body "$o.core.rx.msg" >"$o.core.rx.sdp"
 check_core_sdp "$o.core.rx.sdp" "ti: core's answer"
 e2ae_probe ti "$SUITE" "$o.ue1.key" "$o.gw1.key"
+gate_open "$o.hold.gate" "$o.hold.sdp"
 
 # --- hold and resume
 wait_until 12 msg_cseq "$RUN_DIR/ti.ack.msg" "$CT" received '^ACK ' '11 ACK' || {
@@ -137,6 +143,7 @@ rc=0
 assert_eq "$rc" 1 "tr: a probe with the replaced UE key must fail (exit)"
 assert_grep "$r.oldkey.log" '^ue->core: sent 10 srtp, received 0 rtp' "tr: nothing under the replaced UE key reaches the core"
 note "NOTE: tr: SRTP under the UE's replaced key: $(grep -E '^ue->core: ' "$r.oldkey.log")"
+gate_open "$o.end.gate"
 
 e2ae_sipp_wait ti.ue "$ue_pid" "ti: UE (answer, hold, resume, BYE)"
 e2ae_sipp_wait ti.core "$core_pid" "ti: core (call, hold, resume, BYE)"

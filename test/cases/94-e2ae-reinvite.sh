@@ -75,10 +75,12 @@ e2ae_sipp ri.core life_uas_reinvite.xml "$SCSCF_PORT" -d 100 \
 	-key resume_answer_sdp "$o.resume_answer.sdp"
 core_pid=$BG_PID
 e2ae_sipp_bound "$SCSCF_PORT"
-e2ae_sipp ri.ue life_uac_reinvite.xml "$UE_PORT" -d "$E2AE_HOLD_MS" -cid_str "$cid" \
+# gates (test/lib.sh): the UE sends its hold re-INVITE once the first probe
+# is done, and its BYE once the second one is
+e2ae_sipp ri.ue life_uac_reinvite.xml "$UE_PORT" -d 200 -cid_str "$cid" \
 	-key ruri "sip:bob@ims.test" -key user ue -key offer_sdp "$o.offer.sdp" \
-	-key hold_sdp "$o.hold.sdp" -key resume_sdp "$o.resume.sdp" \
-	"127.0.0.1:$KAM_SIP_PORT"
+	-key hold_sdp "$(gate_new ri.hold)" -key resume_sdp "$o.resume.sdp" \
+	-set hold_gate "$(gate_new ri.end)" "127.0.0.1:$KAM_SIP_PORT"
 ue_pid=$BG_PID
 UT=$RUN_DIR/ri.ue.trace CT=$RUN_DIR/ri.core.trace
 
@@ -90,6 +92,7 @@ check_core_offer "$o.core.rx.sdp" "ri: core's initial offer"
 sdp_crypto_key "$o.ue.rx.sdp" 1 >"$o.gw1.key"
 [ -s "$o.gw1.key" ] || fail "ri: no tag-1 key in the UE's initial answer"
 e2ae_probe ri "$SUITE" "$o.ue1.key" "$o.gw1.key"
+gate_open "$o.hold.gate" "$o.hold.sdp"
 
 # --- hold and resume: wait for the ACK of the resume's 200 at the core
 wait_until 12 msg_cseq "$RUN_DIR/ri.ack3.msg" "$CT" received '^ACK ' '3 ACK' || {
@@ -143,6 +146,7 @@ note "NOTE: ri: resume (UE re-key): UE got $(sdp_crypto "$r.ue.rx.sdp" | tr '\n'
 e2ae_probe rs "$SUITE" "$o.ue2.key" "$o.gw3.key"
 # the UE's old key no longer gets through (rtpengine took the new one)
 old_key_rejected rs "$o.ue1.key" "$o.gw3.key"
+gate_open "$o.end.gate"
 
 e2ae_sipp_wait ri.ue "$ue_pid" "ri: UE (call, hold, resume, BYE)"
 e2ae_sipp_wait ri.core "$core_pid" "ri: core (call, hold, resume, BYE)"
@@ -167,10 +171,10 @@ cid="em-$$-$RANDOM@e2ae.test"
 e2ae_sipp em.core life_uas_early.xml "$SCSCF_PORT" -d 1000 -key answer_sdp "$o.answer.sdp"
 core_pid=$BG_PID
 e2ae_sipp_bound "$SCSCF_PORT"
-e2ae_sipp em.ue e2ae_uac_call.xml "$UE_PORT" -d "$E2AE_HOLD_MS" -cid_str "$cid" \
+e2ae_sipp em.ue e2ae_uac_call.xml "$UE_PORT" -d 200 -cid_str "$cid" \
 	-key ruri "sip:bob@ims.test" -key user ue -key offer_sdp "$o.offer.sdp" \
 	-key exp_proto RTP/SAVP -key exp_3ge2ae applied -key exp_crypto "$SUITE" \
-	"127.0.0.1:$KAM_SIP_PORT"
+	-set hold_gate "$(gate_new em.hold)" "127.0.0.1:$KAM_SIP_PORT"
 ue_pid=$BG_PID
 UT=$RUN_DIR/em.ue.trace CT=$RUN_DIR/em.core.trace
 wait_until 8 sipp_saw "$CT" received '^ACK ' || fail "em: the call was not set up"
@@ -188,6 +192,7 @@ sdp_crypto_key "$o.ue.rx.sdp" 1 >"$o.gw.key"
 cmp -s "$o.gw.key" "$o.ue1.key" && fail "em: the 200's key is the UE's own"
 note "NOTE: em: 183 gave the UE $(sdp_crypto "$o.ue.183.sdp" | tr '\n' ' ')$(grep '^a=3ge2ae' "$o.ue.183.sdp" | tr -d '\r'), the 200 $(sdp_crypto "$o.ue.rx.sdp" | tr '\n' ' ')$(grep '^a=3ge2ae' "$o.ue.rx.sdp" | tr -d '\r'); gateway key $(keyfate "$o.gw183.key" "$o.gw.key") between 183 and 200; 183 port $(sdp_media_port "$o.ue.183.sdp"), 200 port $(sdp_media_port "$o.ue.rx.sdp")"
 e2ae_probe em "$SUITE" "$o.ue1.key" "$o.gw.key"
+gate_open "$o.hold.gate"
 e2ae_sipp_wait em.ue "$ue_pid" "em: UE (early media call)"
 e2ae_sipp_wait em.core "$core_pid" "em: core (183, 200, BYE)"
 assert_ge "$(grep -c "call $cid: e2ae answer through gateway" "$RUN_DIR/kamailio.log")" 2 \
