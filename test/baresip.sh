@@ -209,8 +209,11 @@ baresip_sockets() {
 # colour codes and CRs removed.  False when there is none.  A trace record
 # is ESC[..m "#", "UDP SRC -> DST", the message, ESC[;m.
 baresip_msg() {
+	# (awk reads to the end even once it found the message: sed, cut off
+	# in the middle of a large trace, would fail the pipe)
 	sed 's/\x1b\[;m/@@END@@/g; s/\x1b\[[0-9;]*m//g; s/\r//g' "$1" | awk -v self="$2" \
 		-v dir="$3" -v re="$4" -v want="${5:-1}" '
+		found { next }
 		state == 0 && $0 == "#" { state = 1; next }
 		state == 1 {
 			# "UDP 127.0.0.1:A -> 127.0.0.1:B"
@@ -226,7 +229,6 @@ baresip_msg() {
 				if (keep && nl > 0 && lines[1] ~ re && ++n == want) {
 					for (i = 1; i <= nl; i++) print lines[i]
 					found = 1
-					exit
 				}
 			}
 		}

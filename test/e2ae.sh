@@ -398,9 +398,10 @@ e2ae_register() {
 # Neither hook races the scenarios' timers: with E2AE_ON_OFFER the callee
 # reads ANSWER through a gate (test/lib.sh) that opens when the hook
 # returned (and rings 100 ms at least instead of its usual delay), and
-# with E2AE_ON_UP the caller waits at its hold gate until the hook
-# returned, 200 ms after its ACK at least instead of HOLD_MS (when its
-# scenario declares hold_gate, as e2ae_uac_call.xml does).
+# a caller whose scenario declares hold_gate (e2ae_uac_call.xml before its
+# BYE, e2ae_uac_cancel.xml before its CANCEL) waits there until the last
+# hook returned (with E2AE_ON_UP, 200 ms after its ACK at least instead of
+# HOLD_MS).
 # Then both sipps must succeed (E2AE_NO_ASSERT=1: the case judges from
 # E2AE_CALLER_RC / E2AE_CALLEE_RC).  Traces ID.ue.trace and ID.core.trace;
 # the messages each side sent and received are extracted into
@@ -443,10 +444,10 @@ e2ae_call() {
 		answer_in=$answer_gate
 		[ "$delay" -le 100 ] || delay=100
 	fi
-	if [ -n "${E2AE_ON_UP:-}" ] && sipp_has_hold_gate "$csf"; then
+	if [ -n "${E2AE_ON_OFFER:-}${E2AE_ON_UP:-}" ] && sipp_has_hold_gate "$csf"; then
 		hold_gate=$(gate_new "$id.hold")
 		gargs=(-set hold_gate "$hold_gate")
-		[ "$hold" -le 200 ] || hold=200
+		[ -z "${E2AE_ON_UP:-}" ] || [ "$hold" -le 200 ] || hold=200
 	fi
 	SIPP=$esipp e2ae_sipp "$callee" e2ae_uas_call.xml "$eport" -d "$delay" -key answer_sdp "$answer_in" \
 		${ekeys[@]+"${ekeys[@]}"} ${E2AE_CALLEE_KEYS[@]+"${E2AE_CALLEE_KEYS[@]}"} \
@@ -474,8 +475,8 @@ e2ae_call() {
 			_e2ae_extract "$id"
 			"$E2AE_ON_UP" "$id"
 		fi
-		[ -z "$hold_gate" ] || gate_open "$hold_gate"
 	fi
+	[ -z "$hold_gate" ] || gate_open "$hold_gate"
 	local crc=0 erc=0
 	wait "$caller_pid" || crc=$?
 	wait "$callee_pid" || erc=$?

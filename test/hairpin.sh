@@ -282,24 +282,25 @@ hairpin_call() {
 	# Gates (test/lib.sh), so that the hooks never race the scenarios'
 	# timers: B reads its answer when HP_ON_OFFER returned (and, in
 	# e2ae_uas_call.xml, rings 100 ms at least instead of its delay); with
-	# HP_ON_UP, whichever UE hangs up (its scenario declares hold_gate)
-	# waits until the hook returned, 200 ms at least instead of its hold.
+	# a hook, a UE whose scenario declares hold_gate (hangs up, cancels,
+	# rejects) waits at it until the last hook returned (with HP_ON_UP,
+	# 200 ms at least instead of its hold).
 	if [ -n "${HP_ON_OFFER:-}" ]; then
 		answer=$(gate_new "$id.answer")
 		if [ "$bsf" = e2ae_uas_call.xml ] && [ "$bd" -gt 100 ]; then
 			bd=100
 		fi
 	fi
-	if [ -n "${HP_ON_UP:-}" ]; then
+	if [ -n "${HP_ON_OFFER:-}${HP_ON_UP:-}" ]; then
 		if sipp_has_hold_gate "$asf"; then
 			agate=$(gate_new "$id.a.hold")
 			aargs=(-set hold_gate "$agate")
-			[ "$hold" -le 200 ] || hold=200
+			[ -z "${HP_ON_UP:-}" ] || [ "$hold" -le 200 ] || hold=200
 		fi
 		if sipp_has_hold_gate "$bsf"; then
 			bgate=$(gate_new "$id.b.hold")
 			bargs=(-set hold_gate "$bgate")
-			[ "$bd" -le 200 ] || bd=200
+			[ -z "${HP_ON_UP:-}" ] || [ "$bd" -le 200 ] || bd=200
 		fi
 	fi
 	e2ae_sipp "$id.b" "$bsf" "$B_PORT" -d "$bd" -key answer_sdp "$answer" \
@@ -322,9 +323,9 @@ hairpin_call() {
 			hairpin_extract "$id"
 			"$HP_ON_UP" "$id"
 		fi
-		[ -z "$agate" ] || gate_open "$agate"
-		[ -z "$bgate" ] || gate_open "$bgate"
 	fi
+	[ -z "$agate" ] || gate_open "$agate"
+	[ -z "$bgate" ] || gate_open "$bgate"
 	wait "$apid" || arc=$?
 	wait "$bpid" || brc=$?
 	e2ae_mask_traces

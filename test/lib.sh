@@ -293,10 +293,13 @@ gate_new() {
 	printf '%s\n' "$g"
 }
 
-# gate_open GATE [FILE]: give the SIPp waiting on GATE the content of FILE
-# (default: "open" and a NUL, for a hold gate: the NUL ends the text SIPp
-# logs) and let it go on.  In the background: dd waits for the SIPp to
-# read (registered: stop_all ends it if no SIPp ever does).
+# gate_open GATE [FILE]: from now on, reading GATE gives the content of
+# FILE (default: "open" and a NUL, for a hold gate: the NUL ends the text
+# SIPp logs); the SIPp waiting on it goes on.  A feeder in the background
+# waits until the SIPp opened the FIFO, puts a copy of FILE in its place
+# (SIPp builds a response again, reading its files again, for each
+# retransmission of the request it answers), then writes FILE to the SIPp.
+# Registered: stop_all ends it if no SIPp ever reads.
 gate_open() {
 	local g=$1 src=${2:-}
 	[ -p "$g" ] || fail "gate_open: $g is not a gate (gate_new)"
@@ -304,7 +307,9 @@ gate_open() {
 		src=$g.open
 		printf 'open\0' >"$src"
 	fi
-	start_bg "${g##*/}.feed" dd dd if="$src" of="$g" status=none
+	# shellcheck disable=SC2016 # expanded by that sh
+	start_bg "${g##*/}.feed" sh sh -c 'exec 3>"$2" && cp "$1" "$2.tmp" && mv -f "$2.tmp" "$2" &&
+		exec cat "$1" >&3' gate_feed "$src" "$g"
 }
 
 # ----- processes -----

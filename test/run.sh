@@ -153,13 +153,19 @@ selected() { [ -z "$filter" ] || [[ $1 == *"$filter"* ]]; }
 # indent FILE: print FILE indented, for failure reports.
 indent() { sed 's/^/    /' "$1"; }
 
-# The running cases (job pid -> index), for the INT/TERM handler.
+# The running cases (job pid -> index), for the signal handler.
 declare -A RUNNING=()
+# on_signal: ^C, TERM, HUP, or a reader of our output that went away
+# (PIPE): stop the running cases (each job stops its case through its
+# pidfiles), count them as failed, exit 130.
 on_signal() {
 	local pid i n=0
-	trap - INT TERM
-	echo
-	echo "interrupted"
+	trap - INT TERM HUP
+	trap '' PIPE # the report may have nowhere to go
+	{
+		echo
+		echo "interrupted"
+	} 2>/dev/null || true
 	for pid in "${!RUNNING[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
@@ -168,15 +174,15 @@ on_signal() {
 		i=${RUNNING[$pid]}
 		# the job stopped its case; this is the safety net
 		RUN_DIR=$SESSION_DIR/${J_NAME[i]} stop_all >/dev/null 2>&1 || true
-		echo "FAIL ${J_NAME[i]} (interrupted)"
+		echo "FAIL ${J_NAME[i]} (interrupted)" 2>/dev/null || true
 		n=$((n + 1))
 	done
 	# what was interrupted counts as failed (a unit test: one)
 	[ "$n" -gt 0 ] || n=1
-	echo "$passed passed, $((failed + n)) failed"
+	echo "$passed passed, $((failed + n)) failed" 2>/dev/null || true
 	exit 130
 }
-trap on_signal INT TERM
+trap on_signal INT TERM HUP PIPE
 
 # ----- (a) unit tests -----
 

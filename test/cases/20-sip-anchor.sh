@@ -65,7 +65,7 @@ wait_until 5 port_bound "$uas_sip" udp || fail "sipp UAS did not bind $uas_sip"
 mapfile -t uac_common < <(sipp_args uac)
 start_bg uac sipp "$SIPP" -sf "$TEST_SIPP_DIR/uac_anchor.xml" "${uac_common[@]}" \
 	-p "$uac_sip" -mp "$uac_media" -m 1 -l 1 -timeout 30s -timeout_error \
-	-d "$HOLD_MS" -cid_str "$call_id" \
+	-d "$HOLD_MS" -cid_str "$call_id" -set hold_gate "$(gate_new uac.hold)" \
 	-key uas_port "$uas_sip" -key uas_mport "$uas_media" \
 	-key rtpe_min "$RTPE_A_PORT_MIN" -key rtpe_max "$RTPE_A_PORT_MAX" \
 	-key from_tag "$from_tag" \
@@ -80,7 +80,9 @@ if have_rngctl; then
 		rngctl "$ng" query "$call_id" "$from_tag" >"$RUN_DIR/query.out" 2>&1 &&
 			ng_query_both_ways "$RUN_DIR/query.out"
 	}
-	if wait_until $((HOLD_MS / 1000)) _both_ways; then
+	# the call lasts HOLD_MS, and until this check opens the UAC's hold
+	# gate (test/lib.sh)
+	if wait_until $((HOLD_MS / 1000 + 15)) _both_ways; then
 		media_checked=1
 		note "rtpengine relayed RTP both ways: $(ng_query_summary "$RUN_DIR/query.out")"
 	else
@@ -91,6 +93,7 @@ else
 fi
 
 # ----- end of the call -----
+gate_open "$RUN_DIR/uac.hold.gate"
 uac_rc=0
 wait "$uac_pid" || uac_rc=$?
 uas_rc=0

@@ -220,30 +220,36 @@ call6() {
 			"${core_exp[@]}"
 		epid=$BG_PID
 		e2ae_sipp_bound "$SCSCF_PORT"
-		e2ae_sipp "$id.ue" e2ae_uac_call.xml "$UE_PORT" -d "$E2AE_HOLD_MS" -cid_str "$CID" \
+		# the caller hangs up once the checks of the call are done (its
+		# hold gate, test/lib.sh)
+		e2ae_sipp "$id.ue" e2ae_uac_call.xml "$UE_PORT" -d 200 -cid_str "$CID" \
 			-key ruri "sip:bob@ims.test" -key user ue -key offer_sdp "$o.offer.sdp" \
-			"${ue_exp[@]}" -i ::1 "[::1]:$KAM_SIP_PORT"
+			"${ue_exp[@]}" -set hold_gate "$(gate_new "$id.hold")" -i ::1 "[::1]:$KAM_SIP_PORT"
 		cpid=$BG_PID
 		wait_until 10 sipp_saw "$RUN_DIR/$id.core.trace" received '^ACK ' ||
 			fail "$id: no ACK reached the core (the UE got: $(sipp_received "$RUN_DIR/$id.ue.trace" | tr '\n' ';'))"
 	else
 		e2ae_sdp_file "$o.offer.sdp" core "m=audio $CORE_MPORT RTP/AVP 0" "a=rtpmap:0 PCMU/8000" "a=sendrecv"
 		: >"$o.answer.sdp"
-		e2ae_sipp "$id.ue" e2ae_uas_call.xml "$UE_PORT" -d "$E2AE_UE_ANSWER_DELAY_MS" \
-			-key answer_sdp "$o.answer.sdp" "${ue_exp[@]}" -i ::1
+		# gates (test/lib.sh): the UE answers once the test wrote its
+		# answer, the caller hangs up once the checks of the call are done
+		e2ae_sipp "$id.ue" e2ae_uas_call.xml "$UE_PORT" -d 100 \
+			-key answer_sdp "$(gate_new "$id.answer")" "${ue_exp[@]}" -i ::1
 		epid=$BG_PID
 		e2ae_sipp_bound "$UE_PORT"
-		e2ae_sipp "$id.core" e2ae_uac_call.xml "$SCSCF_PORT" -d "$E2AE_HOLD_MS" -cid_str "$CID" \
+		e2ae_sipp "$id.core" e2ae_uac_call.xml "$SCSCF_PORT" -d 200 -cid_str "$CID" \
 			-key ruri "sip:ue@[::1]:$UE_PORT" -key user core -key offer_sdp "$o.offer.sdp" \
-			"${core_exp[@]}" "127.0.0.1:$KAM_CORE_PORT"
+			"${core_exp[@]}" -set hold_gate "$(gate_new "$id.hold")" "127.0.0.1:$KAM_CORE_PORT"
 		cpid=$BG_PID
-		wait_until 5 sipp_saw "$RUN_DIR/$id.ue.trace" received '^INVITE ' ||
+		wait_until 10 sipp_saw "$RUN_DIR/$id.ue.trace" received '^INVITE ' ||
 			fail "$id: the UE received no INVITE (the core got: $(sipp_received "$RUN_DIR/$id.core.trace" | tr '\n' ';'))"
 		ue_answers "$id"
+		gate_open "$o.answer.gate" "$o.answer.sdp"
 		wait_until 10 sipp_saw "$RUN_DIR/$id.ue.trace" received '^ACK ' ||
 			fail "$id: no ACK reached the UE (the core got: $(sipp_received "$RUN_DIR/$id.core.trace" | tr '\n' ';'))"
 	fi
 	call_up "$id"
+	gate_open "$o.hold.gate"
 	e2ae_sipp_wait "$id.$([ "$DIR" = orig ] && echo ue || echo core)" "$cpid" "$id: caller"
 	e2ae_sipp_wait "$id.$([ "$DIR" = orig ] && echo core || echo ue)" "$epid" "$id: callee"
 

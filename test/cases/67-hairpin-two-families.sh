@@ -164,23 +164,27 @@ A_MPORT=$(alloc_ports 2) B_MPORT=$(alloc_ports 2)
 offer6 "$id"
 : >"$o.answer.sdp"
 CID="$id-$$-$RANDOM@hairpin.test"
-e2ae_sipp "$id.b" e2ae_uas_call.xml "$B_PORT" -d "$E2AE_UE_ANSWER_DELAY_MS" \
-	-key answer_sdp "$o.answer.sdp" \
+# gates (test/lib.sh): B answers once the test wrote its answer, A hangs up
+# once the checks of the call are done
+e2ae_sipp "$id.b" e2ae_uas_call.xml "$B_PORT" -d 100 \
+	-key answer_sdp "$(gate_new "$id.answer")" \
 	-key exp_proto RTP/SAVP -key exp_3ge2ae applied -key exp_crypto "$SUITE"
 bpid=$BG_PID
 e2ae_sipp_bound "$B_PORT"
-e2ae_sipp "$id.a" e2ae_uac_call.xml "$A_PORT" -d "$E2AE_HOLD_MS" -cid_str "$CID" \
+e2ae_sipp "$id.a" e2ae_uac_call.xml "$A_PORT" -d 200 -cid_str "$CID" \
 	-key ruri "sip:ueb@ims.test" -key user uea -key offer_sdp "$o.offer.sdp" \
 	-key exp_proto RTP/SAVP -key exp_3ge2ae applied -key exp_crypto "$SUITE" \
-	-i ::1 "[::1]:$KAM_SIP_PORT"
+	-set hold_gate "$(gate_new "$id.hold")" -i ::1 "[::1]:$KAM_SIP_PORT"
 apid=$BG_PID
-wait_until 5 sipp_saw "$o.b.trace" received '^INVITE ' ||
+wait_until 10 sipp_saw "$o.b.trace" received '^INVITE ' ||
 	fail "$id: UE B received no INVITE (A received: $(sipp_received "$o.a.trace" | tr -d '\r' | tr '\n' ',' | sed 's/,$//'))"
 hairpin_b_answers "$id"
+gate_open "$o.answer.gate" "$o.answer.sdp"
 wait_until 10 sipp_saw "$o.b.trace" received '^ACK ' ||
 	fail "$id: no ACK reached B (A received: $(sipp_received "$o.a.trace" | tr -d '\r' | tr '\n' ',' | sed 's/,$//'))"
 hairpin_extract "$id"
 up "$id"
+gate_open "$o.hold.gate"
 e2ae_sipp_wait "$id.a" "$apid" "$id: UE A (caller, IPv6)"
 e2ae_sipp_wait "$id.b" "$bpid" "$id: UE B (callee, IPv4)"
 hairpin_extract "$id"

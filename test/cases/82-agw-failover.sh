@@ -47,10 +47,10 @@ cid="re-$$-$RANDOM@e2ae.test"
 e2ae_sipp re.core fail_uas_answer.xml "$SCSCF_PORT" -d 100 -key answer_sdp "$o.answer.sdp"
 core_pid=$BG_PID
 e2ae_sipp_bound "$SCSCF_PORT"
-# the UE re-INVITEs 2.5 s after its ACK: time enough to stop the node
-e2ae_sipp re.ue fail_uac_reinvite.xml "$UE_PORT" -d 2500 -cid_str "$cid" \
+# the UE re-INVITEs once the node is stopped (its hold gate, test/lib.sh)
+e2ae_sipp re.ue fail_uac_reinvite.xml "$UE_PORT" -d 200 -cid_str "$cid" \
 	-key ruri "sip:bob@ims.test" -key user ue -key offer_sdp "$o.offer.sdp" \
-	"127.0.0.1:$KAM_SIP_PORT"
+	-set hold_gate "$(gate_new re.hold)" "127.0.0.1:$KAM_SIP_PORT"
 ue_pid=$BG_PID
 wait_until 5 sipp_saw "$RUN_DIR/re.core.trace" received '^ACK ' || fail "re: the call was not set up"
 if ng_holds "$RTPE_A_NG" "$cid"; then
@@ -67,6 +67,7 @@ note "re: call set up on node $X (ng $X_NG); stopping it"
 ng_holds "$Y_NG" "$cid" && fail "re: node $Y holds the call too"
 stop_pidfiles "$X_PID" rtpengine || true
 assert_not_running "$X_PID" rtpengine "node $X stopped"
+gate_open "$o.hold.gate"
 e2ae_sipp_wait re.ue "$ue_pid" "re: the UE's re-INVITE must get a 503"
 e2ae_sipp_wait re.core "$core_pid" "re: the core (no re-INVITE, then the BYE)"
 

@@ -25,9 +25,13 @@ e2ae_register reg "$UE_PORT" ue
 # teardown ID UE_SCENARIO CORE_SCENARIO UE_D CORE_D WHEN: one call, the UE
 # (sipp -d UE_D) calling the core (sipp -d CORE_D); rtpengine must hold
 # the call once the core received WHEN (^ACK or ^INVITE), and none after
-# both ended.  Sets CID.
+# both ended.  The side that ends the call (BYE, CANCEL, 486) waits at its
+# hold gate (test/lib.sh) until that check is done.  Sets CID.
 teardown() {
 	local id=$1 usf=$2 csf=$3 ud=$4 cd=$5 when=$6 o=$RUN_DIR/$1 upid cpid
+	local -a ug=() cg=()
+	if sipp_has_hold_gate "$usf"; then ug=(-set hold_gate "$(gate_new "$id.ue.hold")"); fi
+	if sipp_has_hold_gate "$csf"; then cg=(-set hold_gate "$(gate_new "$id.core.hold")"); fi
 	UE_MPORT=$(alloc_ports 2)
 	CORE_MPORT=$(alloc_ports 2)
 	e2ae_sdp_file "$o.offer.sdp" ue "m=audio $UE_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/8000" \
@@ -35,16 +39,19 @@ teardown() {
 		"a=3ge2ae:requested" "a=sendrecv"
 	e2ae_sdp_file "$o.answer.sdp" core "m=audio $CORE_MPORT RTP/AVP 0" "a=rtpmap:0 PCMU/8000" "a=sendrecv"
 	CID="$id-$$-$RANDOM@e2ae.test"
-	e2ae_sipp "$id.core" "$csf" "$SCSCF_PORT" -d "$cd" -key answer_sdp "$o.answer.sdp"
+	e2ae_sipp "$id.core" "$csf" "$SCSCF_PORT" -d "$cd" -key answer_sdp "$o.answer.sdp" \
+		${cg[@]+"${cg[@]}"}
 	cpid=$BG_PID
 	e2ae_sipp_bound "$SCSCF_PORT"
 	e2ae_sipp "$id.ue" "$usf" "$UE_PORT" -d "$ud" -cid_str "$CID" \
 		-key ruri "sip:bob@ims.test" -key user ue -key offer_sdp "$o.offer.sdp" \
-		"127.0.0.1:$KAM_SIP_PORT"
+		${ug[@]+"${ug[@]}"} "127.0.0.1:$KAM_SIP_PORT"
 	upid=$BG_PID
 	wait_until 5 sipp_saw "$RUN_DIR/$id.core.trace" received "$when" ||
 		fail "$id: the core received no /$when/"
 	ng_holds "$RTPE_A_NG" "$CID" || fail "$id: rtpengine does not hold the call while it is up"
+	[ ${#ug[@]} -eq 0 ] || gate_open "$o.ue.hold.gate"
+	[ ${#cg[@]} -eq 0 ] || gate_open "$o.core.hold.gate"
 	e2ae_sipp_wait "$id.ue" "$upid" "$id: the UE"
 	e2ae_sipp_wait "$id.core" "$cpid" "$id: the core"
 	local t0=$EPOCHREALTIME

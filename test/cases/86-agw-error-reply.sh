@@ -64,8 +64,9 @@ e2ae_sdp_file "$o.offer.sdp" ue "m=audio $UE_MPORT RTP/SAVP 0" "a=rtpmap:0 PCMU/
 	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:$(cat "$o.ue1.key")" "a=3ge2ae:requested" "a=sendrecv"
 e2ae_sdp_file "$o.answer.sdp" core "m=audio $CORE_MPORT RTP/AVP 0" "a=rtpmap:0 PCMU/8000" "a=sendrecv"
 cid="answer-$$-$RANDOM@e2ae.test"
-# the core rings 1.5 s before its 200; the UE expects the refused answer
-e2ae_sipp answer.core e2ae_uas_call.xml "$SCSCF_PORT" -d 1500 -key answer_sdp "$o.answer.sdp" \
+# the core rings until the test deleted the session (its answer comes
+# through a gate, test/lib.sh); the UE expects the refused answer
+e2ae_sipp answer.core e2ae_uas_call.xml "$SCSCF_PORT" -d 100 -key answer_sdp "$(gate_new answer.answer)" \
 	-key exp_proto RTP/AVP -key exp_3ge2ae none -key exp_crypto none
 core_pid=$BG_PID
 e2ae_sipp_bound "$SCSCF_PORT"
@@ -80,6 +81,7 @@ ftag=$(sipp_msg "$RUN_DIR/answer.core.trace" received '^INVITE ' | sed -n 's/^Fr
 [ -n "$ftag" ] || fail "answer: no From tag in the core's INVITE"
 rngctl "$RTPE_A_NG" delete "$cid" "$ftag" >"$o.delete.out" 2>&1 || fail "answer: out-of-band delete failed: $(cat "$o.delete.out")"
 ng_no_calls "$RTPE_A_NG" || fail "answer: the out-of-band delete left the call"
+gate_open "$o.answer.gate" "$o.answer.sdp"
 e2ae_sipp_wait answer.ue "$ue_pid" "answer: the UE (200 with its media rejected, then BYE)"
 e2ae_sipp_wait answer.core "$core_pid" "answer: the core"
 sipp_msg_to "$o.ue.rx.msg" "$RUN_DIR/answer.ue.trace" received '^SIP/2\.0 200 '

@@ -55,8 +55,10 @@ e2ae_sdp_file "$o.reanswer2.sdp" ue "m=audio $UE_MPORT RTP/SAVP 8" "a=rtpmap:8 P
 	"a=crypto:1 $SUITE inline:$(key k3)" "a=sendrecv" "m=video 0 RTP/SAVP 96"
 
 cid="ro-$$-$RANDOM@e2ae.test"
-e2ae_sipp ro.core life_uas_ue_reinvite.xml "$SCSCF_PORT" -d "$E2AE_HOLD_MS" \
-	-key answer_sdp "$o.answer.sdp" -key hold_sdp "$o.reoffer1.sdp" -key resume_sdp "$o.reoffer2.sdp"
+# the core hangs up once the probe is done (its hold gate, test/lib.sh)
+e2ae_sipp ro.core life_uas_ue_reinvite.xml "$SCSCF_PORT" -d 200 \
+	-key answer_sdp "$o.answer.sdp" -key hold_sdp "$o.reoffer1.sdp" -key resume_sdp "$o.reoffer2.sdp" \
+	-set hold_gate "$(gate_new ro.hold)"
 core_pid=$BG_PID
 e2ae_sipp_bound "$SCSCF_PORT"
 e2ae_sipp ro.ue life_uac_core_reinvite.xml "$UE_PORT" -cid_str "$cid" \
@@ -75,6 +77,7 @@ msg_cseq "$o.core.ra2.msg" "$CT" received '^SIP/2\.0 200 ' '11 INVITE' || fail "
 msg_body "$o.core.ra2.msg" >"$o.core.rx.sdp"
 sdp_crypto_key "$o.ue.rx.sdp" 1 >"$o.gw.key"
 e2ae_probe ro "$SUITE" "$o.k3.key" "$o.gw.key"
+gate_open "$o.hold.gate"
 
 e2ae_sipp_wait ro.ue "$ue_pid" "ro: UE"
 e2ae_sipp_wait ro.core "$core_pid" "ro: core"
@@ -130,9 +133,11 @@ e2ae_sipp rt.ue life_uas_reinvite.xml "$UE_PORT" -d 100 -key answer_sdp "$o.answ
 	-key hold_answer_sdp "$o.hold_answer.sdp" -key resume_answer_sdp "$o.resume_answer.sdp"
 ue_pid=$BG_PID
 e2ae_sipp_bound "$UE_PORT"
-e2ae_sipp rt.core life_uac_reinvite.xml "$SCSCF_PORT" -d "$E2AE_HOLD_MS" -cid_str "$cid" \
+# the core hangs up once the probe is done (its hold gate, test/lib.sh)
+e2ae_sipp rt.core life_uac_reinvite.xml "$SCSCF_PORT" -d 200 -cid_str "$cid" \
 	-key ruri "sip:ue@127.0.0.1:$UE_PORT" -key user core -key offer_sdp "$o.offer.sdp" \
-	-key hold_sdp "$o.hold.sdp" -key resume_sdp "$o.resume.sdp" "127.0.0.1:$KAM_CORE_PORT"
+	-key hold_sdp "$o.hold.sdp" -key resume_sdp "$o.resume.sdp" \
+	-set hold_gate "$(gate_new rt.hold)" "127.0.0.1:$KAM_CORE_PORT"
 core_pid=$BG_PID
 UT=$RUN_DIR/rt.ue.trace CT=$RUN_DIR/rt.core.trace
 wait_until 20 saw_n "$UT" received '^ACK ' 3 || fail "rt: the UE did not get the resume's ACK"
@@ -146,6 +151,7 @@ msg_cseq "$o.core.res.msg" "$CT" received '^SIP/2\.0 200 ' '3 INVITE' || fail "r
 msg_body "$o.core.res.msg" >"$o.core.rx.sdp"
 sdp_crypto_key "$o.ue.rx.sdp" 1 >"$o.gw.key"
 e2ae_probe rt "$SUITE" "$o.t3.key" "$o.gw.key"
+gate_open "$o.hold.gate"
 e2ae_sipp_wait rt.core "$core_pid" "rt: core"
 e2ae_sipp_wait rt.ue "$ue_pid" "rt: UE"
 
