@@ -68,9 +68,15 @@ end
 
 local function within_dialog()
 	if KSR.rr.loose_route() > 0 then
+		if KSR.is_ACK() and KSR.tm.t_check_trans() == 0 then
+			-- the ACK of a refused re-INVITE (stateful, below): absorbed by tm
+			KSR.x.exit()
+		end
 		if KSR.is_BYE() then
 			KSR.ims_medsec.medsec_delete()
 		elseif KSR.is_INVITE() or KSR.is_UPDATE() then
+			-- stateful, so that a refusal's ACK ends here
+			KSR.tm.t_newtran()
 			media_offer()
 			KSR.tm.t_on_reply("ksr_onreply_media")
 		elseif (KSR.is_ACK() or KSR.is_PRACK())

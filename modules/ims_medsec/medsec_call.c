@@ -574,13 +574,13 @@ static void drop_losers(step_t *s, int winner)
 	for(i = 0; i < MEDSEC_MAX_DIALOGS; i++) {
 		if(i == winner || l->dlg[i].len == 0)
 			continue;
-		b.to_tag.s = l->dlg[i].tag;
-		b.to_tag.len = l->dlg[i].len;
+		medsec_session_branch_ids(&b, l->dlg[i].tag, l->dlg[i].len);
 		if(l->node >= 0)
 			medsec_agw_delete(&b, l->node);
 		LM_INFO("call %.*s: early dialog %.*s lost, its gateway branch"
 				" released\n",
-				s->ids.callid.len, s->ids.callid.s, b.to_tag.len, b.to_tag.s);
+				s->ids.callid.len, s->ids.callid.s, l->dlg[i].len,
+				l->dlg[i].tag);
 		memset(&l->dlg[i], 0, sizeof(l->dlg[i]));
 	}
 }

@@ -135,6 +135,13 @@ void medsec_session_ng_name(medsec_ids_t *ids, const medsec_leg_t *l)
 	ids->callid.len = n + 3;
 }
 
+void medsec_session_branch_ids(medsec_ids_t *ids, const char *tag, int len)
+{
+	ids->from_tag.s = (char *)tag;
+	ids->from_tag.len = len;
+	ids->to_tag.len = 0;
+}
+
 int medsec_session_agw_delete(const medsec_ids_t *ids, const medsec_leg_t *l)
 {
 	medsec_ids_t w = *ids;
@@ -161,8 +168,7 @@ static int fork_delete(const medsec_ids_t *ids, const medsec_leg_t *l)
 	for(i = 0; i < MEDSEC_MAX_DIALOGS; i++) {
 		if(l->dlg[i].len == 0)
 			continue;
-		b.to_tag.s = (char *)l->dlg[i].tag;
-		b.to_tag.len = l->dlg[i].len;
+		medsec_session_branch_ids(&b, l->dlg[i].tag, l->dlg[i].len);
 		r = medsec_agw_delete(&b, l->node);
 		any = 1;
 	}

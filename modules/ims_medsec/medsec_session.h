@@ -58,6 +58,14 @@ void medsec_session_ng_name(medsec_ids_t *ids, const medsec_leg_t *l);
  * anchored. */
 int medsec_session_agw_delete(const medsec_ids_t *ids, const medsec_leg_t *l);
 
+/* ids names one early dialog's AGW branch for a delete: its own tag (the
+ * To tag of the dialog) as from-tag, no to-tag.  A delete that names the
+ * caller's tag with the dialog's as to-tag removes that branch only on
+ * rtpengine 10.5; 12.5 removes both monologues of that dialogue, the
+ * caller's included, and with it the whole call (case 68).  Naming the
+ * branch's own monologue removes just that one on both. */
+void medsec_session_branch_ids(medsec_ids_t *ids, const char *tag, int len);
+
 /* Release leg i on the AGW: its fork's branch when a sibling leg goes on
  * with the AGW call, else the whole AGW call of its role. */
 int medsec_session_leg_release(

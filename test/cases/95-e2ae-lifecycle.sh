@@ -277,7 +277,8 @@ assert_grep "$RUN_DIR/kamailio.log" "call $CID: e2ae offer from the core through
 	"$id: the second INVITE is a forked branch"
 assert_grep "$RUN_DIR/kamailio.log" "call $CID: a forked branch ended, 1 left" \
 	"$id: the cancelled branch was released on its 487"
-assert_grep "$RUN_DIR/rtpengine-a.log" "Call branch .*via-branch 'z9hG4bK-[0-9]+-f2-[0-9]+'.* deleted" \
+# 10.5 logs "Call branch ... deleted", 12.5 "Deleting call branch ..."
+assert_grep "$RUN_DIR/rtpengine-a.log" "(Call branch .*via-branch 'z9hG4bK-[0-9]+-f2-[0-9]+'.* deleted|Deleting call branch .*via-branch 'z9hG4bK-[0-9]+-f2-[0-9]+')" \
 	"$id: rtpengine deleted that branch"
 e2ae_no_calls_left "$id"
 
