@@ -26,10 +26,12 @@
 #   TEST_OUT       where run directories go [test/out]
 #   RUN_DIR        this run's directory [created by setup_run]
 #   FREEPORT       port allocator [$BUILD_DIR/bin/freeport]
-#   PORT_LEDGER    the port ledger alloc_ports takes ranges from (run.sh:
-#                  one per session, shared by its parallel cases)
-#                  [$RUN_DIR/ports.ledger]
-#   PORT_OWNER     this run's name in the ledger [basename of $RUN_DIR]
+#   PORT_LEDGER    the port ledger alloc_ports takes ranges from, one per
+#                  checkout, shared by every session and case (run.sh's
+#                  parallel cases, a Debian 13 chroot's, a case started by
+#                  hand) [$REPO_ROOT/test/out/ports.ledger]
+#   PORT_OWNER     this run's name in the ledger, SESSION/NAME (run.sh
+#                  sets it; a case started by hand is a session of its own)
 #   RNGCTL         ng client CLI [$BUILD_DIR/bin/rngctl]
 #   MEDSEC_MODULE  the module under test [$REPO_ROOT/modules/ims_medsec/ims_medsec.so]
 #   RTPENGINE, KAMAILIO, SIPP   the binaries [from PATH]
@@ -90,9 +92,18 @@ run_dir() {
 	RUN_DIR=$(cd "$RUN_DIR" && pwd)
 	: >>"$RUN_DIR/procs"
 	: >>"$RUN_DIR/ports"
-	PORT_LEDGER=${PORT_LEDGER:-$RUN_DIR/ports.ledger}
-	PORT_OWNER=${PORT_OWNER:-${RUN_DIR##*/}}
-	PORT_OWNER=${PORT_OWNER//[[:space:]]/_}
+	if [ -z "${PORT_LEDGER:-}" ] || [ -z "${PORT_OWNER:-}" ]; then
+		# not under run.sh: a session of the ledger of its own, alive
+		# while this process is (its ranges are free once it ended)
+		local sid=${RUN_DIR##*/}
+		sid=${sid//[[:space:]\/]/_}
+		PORT_LEDGER=${PORT_LEDGER:-$REPO_ROOT/test/out/ports.ledger}
+		PORT_OWNER=$sid/run
+		mkdir -p "$(dirname "$PORT_LEDGER")"
+		[ -x "$FREEPORT" ] || fail "freeport not built: $FREEPORT"
+		"$FREEPORT" -l "$PORT_LEDGER" -S "$sid" -p $$ ||
+			fail "$FREEPORT has no port ledger sessions (older than test/tools/freeport.c): rebuild it (make build)"
+	fi
 	export RUN_DIR PORT_LEDGER PORT_OWNER
 }
 
@@ -195,20 +206,20 @@ _ranges_overlap() {
 
 # alloc_ports COUNT: print the base of COUNT consecutive ports free for UDP
 # and TCP on 127.0.0.1 (and ::1), taken from the port ledger $PORT_LEDGER
-# (freeport -l: locked, so that the parallel cases of a session, variants
-# included, never get the same port; a daemon binds its media ports only
-# when a call needs them, so a bind check alone would not do) and distinct
-# from every range this run took already ($RUN_DIR/ports, where the range
-# is recorded too).
+# (freeport -l: locked, so that no two cases running at the same time get
+# the same port, whichever session or chroot they run in; a daemon binds
+# its media ports only when a call needs them, so a bind check alone would
+# not do) and distinct from every range this run took already
+# ($RUN_DIR/ports, where the range is recorded too).
 alloc_ports() {
-	local count=$1 base rc=0 owner=${PORT_OWNER:-${RUN_DIR##*/}}
-	base=$("$FREEPORT" -l "${PORT_LEDGER:-$RUN_DIR/ports.ledger}" -o "${owner//[[:space:]]/_}" \
-		-x "$RUN_DIR/ports" "$count") || rc=$?
+	local count=$1 base rc=0
+	[ -n "${PORT_LEDGER:-}" ] || run_dir
+	base=$("$FREEPORT" -l "$PORT_LEDGER" -o "$PORT_OWNER" -x "$RUN_DIR/ports" "$count") || rc=$?
 	if [ "$rc" -eq 2 ]; then
 		fail "$FREEPORT has no port ledger (older than test/tools/freeport.c): rebuild it (make build)"
 	fi
 	if [ "$rc" -ne 0 ] || [ -z "$base" ]; then
-		fail "no free port range of $count (freeport, ledger ${PORT_LEDGER:-$RUN_DIR/ports.ledger})"
+		fail "no free port range of $count (freeport, ledger $PORT_LEDGER)"
 	fi
 	echo "$base $count" >>"$RUN_DIR/ports"
 	echo "$base"

@@ -130,9 +130,13 @@ session=$(date +%Y%m%d-%H%M%S)-$$
 SESSION_DIR=$TEST_OUT/$session
 mkdir -p "$SESSION_DIR"
 ln -sfn "$session" "$TEST_OUT/latest"
-# One port ledger for every case and variant of the session.
-export PORT_LEDGER=$SESSION_DIR/ports.ledger
-: >>"$PORT_LEDGER"
+# The checkout's port ledger (test/lib.sh alloc_ports), shared with the
+# other sessions; this session's ranges are live while this process runs.
+export PORT_LEDGER=${PORT_LEDGER:-$REPO_ROOT/test/out/ports.ledger}
+mkdir -p "$(dirname "$PORT_LEDGER")"
+"$FREEPORT" -l "$PORT_LEDGER" -S "$session" -p $$ ||
+	{ echo "run.sh: $FREEPORT cannot use the port ledger $PORT_LEDGER" >&2; exit 2; }
+trap '"$FREEPORT" -l "$PORT_LEDGER" -E "$session" || true' EXIT
 
 passed=0
 failed=0
@@ -291,7 +295,7 @@ run_job() {
 	trap 'stop=1; [ -z "$tpid" ] || kill -TERM "$tpid" 2>/dev/null || true' TERM
 	t0=$(now_ms)
 	# timeout runs the case in a process group of its own.
-	env ${venv[@]+"${venv[@]}"} RUN_DIR="$dir" TEST_NAME="$name" PORT_OWNER="$name" \
+	env ${venv[@]+"${venv[@]}"} RUN_DIR="$dir" TEST_NAME="$name" PORT_OWNER="$session/$name" \
 		timeout -k 10 "$CASE_TIMEOUT" ${vcmd[@]+"${vcmd[@]}"} "$case" \
 		</dev/null >"$dir/case.log" 2>&1 &
 	tpid=$!
@@ -319,7 +323,7 @@ run_job() {
 	fi
 	# Its ports go back to the ledger (reused only once every other
 	# port of the space was handed out).
-	"$FREEPORT" -l "$PORT_LEDGER" -r "$name" || true
+	"$FREEPORT" -l "$PORT_LEDGER" -r "$session/$name" || true
 
 	exec >"$dir/.report"
 	if [ "$rc" -eq 0 ] && [ -z "$left" ]; then

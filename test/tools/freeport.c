@@ -7,12 +7,20 @@
  *       (random draw; N defaults to 1, at most 10000)
  *   freeport -l LEDGER [-o OWNER] [-x FILE]... [N]
  *       take a range from the port ledger LEDGER (created when missing)
- *       for OWNER (a word, e.g. the case's run directory) and print its
- *       base: the ledger is locked (flock) for the whole transaction, so
- *       concurrent callers (the parallel cases of one test/run.sh session)
- *       never get overlapping ranges
+ *       for OWNER (a word: "SESSION/CASE" for a case of a test/run.sh
+ *       session) and print its base.  The ledger is locked (flock) for the
+ *       whole transaction, so that concurrent callers never get
+ *       overlapping ranges: the parallel cases of a session, and the
+ *       sessions that share the ledger (test/run.sh's default ledger is
+ *       one per checkout, test/out/ports.ledger, also seen from a chroot
+ *       that mounts the checkout at the same path)
  *   freeport -l LEDGER -r OWNER
  *       release OWNER's ranges (run.sh, once the case's processes ended)
+ *   freeport -l LEDGER -S SESSION -p PID
+ *       a session begins, run by process PID (run.sh): while PID lives,
+ *       the ranges of its owners "SESSION/..." are live unless released
+ *   freeport -l LEDGER -E SESSION
+ *       the session ended: none of its ranges is live any more
  *
  * Ports are drawn below the kernel's ephemeral port range
  * (net.ipv4.ip_local_port_range, 32768..60999 by default) and from 10000
@@ -23,17 +31,22 @@
  * host has it, without SO_REUSEADDR) and released at once before the base
  * is printed.
  *
- * The ledger is a text file of lines, appended only:
- *   take BASE N OWNER     a range handed out
- *   free OWNER            OWNER's ranges are released
+ * The ledger is a text file of lines, appended to:
+ *   take BASE N OWNER       a range handed out
+ *   free OWNER              OWNER's ranges are released
+ *   session ID PID START    a session, run by PID (START: the process's
+ *                           start time, so that a recycled pid is not it)
+ *   end ID                  the session ended
+ *   next PORT               where the next take starts (after compaction)
  * A take continues from the end of the ledger's last range (the first one
- * of a new ledger starts at a random port), so within one session a port
- * is handed out again only after the cursor went once round the whole
- * space (about 22,000 ports), and never while the case that holds it runs:
- * live ranges (taken, not freed) and the ranges of every -x FILE (lines
- * "BASE N ...": a run's own list of ranges) are skipped, and so are ports
- * that fail the bind check.  Lines the program does not understand are
- * ignored.
+ * of a new ledger starts at a random port), so a port is handed out again
+ * only after the cursor went once round the whole space (about 22,000
+ * ports), and never while its range is live: taken, not released, and its
+ * session (if it names one) still running.  The ranges of every -x FILE
+ * (lines "BASE N ...": a run's own list of ranges) are skipped too, and
+ * so are ports that fail the bind check.  When the ledger grows past
+ * 256 kB it is rewritten with its live entries only.  Lines the program
+ * does not understand are ignored.
  *
  * Exit status: 0 (and the base on stdout, for a take); 1 when no range is
  * free or the ledger cannot be used (the reason on stderr); 2 on a usage
@@ -61,6 +74,7 @@
 #define MAX_COUNT 10000
 #define MAX_ATTEMPTS 500
 #define MAX_EXCLUDE 16
+#define COMPACT_SIZE (256 * 1024)
 
 /* Return 1 when port can be bound on the loopback address of family af
  * with the given socket type.  ::1 missing (no IPv6, or no loopback
@@ -170,33 +184,121 @@ struct range
 {
 	unsigned base, n;
 	const char *owner; /* NULL: an excluded range (-x) */
+	int freed;
+};
+
+struct session
+{
+	const char *id;
+	const char *pid, *start; /* as written */
 	int live;
 };
 
 static struct range *ranges;
-static size_t nranges, cap;
+static size_t nranges, rcap;
+static struct session *sessions;
+static size_t nsessions, scap;
 
 static int add_range(unsigned base, unsigned n, const char *owner)
 {
-	if(nranges == cap) {
-		size_t c = cap ? 2 * cap : 256;
+	if(nranges == rcap) {
+		size_t c = rcap ? 2 * rcap : 256;
 		struct range *r = realloc(ranges, c * sizeof(*r));
 
 		if(r == NULL)
 			return -1;
 		ranges = r;
-		cap = c;
+		rcap = c;
 	}
 	ranges[nranges].base = base;
 	ranges[nranges].n = n;
 	ranges[nranges].owner = owner;
-	ranges[nranges].live = 1;
+	ranges[nranges].freed = 0;
 	nranges++;
 	return 0;
 }
 
+/* The start time (clock ticks since boot, field 22 of /proc/PID/stat) of
+ * process PID, as text into buf; 0 when there is no such process. */
+static int proc_start(const char *pid, char *buf, size_t size)
+{
+	char path[64], stat[1024], *p, *save = NULL;
+	FILE *f;
+	size_t len;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	f = fopen(path, "r");
+	if(f == NULL)
+		return 0;
+	len = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[len] = '\0';
+	p = strrchr(stat, ')'); /* the comm may hold blanks and ')' */
+	if(p == NULL)
+		return 0;
+	/* after ")": field 3 (state) onwards */
+	for(field = 3, p = strtok_r(p + 1, " ", &save); p != NULL && field < 22;
+			p = strtok_r(NULL, " ", &save))
+		field++;
+	if(p == NULL)
+		return 0;
+	snprintf(buf, size, "%s", p);
+	return 1;
+}
+
+static int add_session(const char *id, const char *pid, const char *start)
+{
+	char now[32];
+
+	if(nsessions == scap) {
+		size_t c = scap ? 2 * scap : 16;
+		struct session *r = realloc(sessions, c * sizeof(*r));
+
+		if(r == NULL)
+			return -1;
+		sessions = r;
+		scap = c;
+	}
+	sessions[nsessions].id = id;
+	sessions[nsessions].pid = pid;
+	sessions[nsessions].start = start;
+	sessions[nsessions].live =
+			proc_start(pid, now, sizeof(now)) && strcmp(now, start) == 0;
+	nsessions++;
+	return 0;
+}
+
+static struct session *find_session(const char *id, size_t len)
+{
+	size_t i;
+
+	for(i = nsessions; i-- > 0;) {
+		if(strlen(sessions[i].id) == len && strncmp(sessions[i].id, id, len) == 0)
+			return &sessions[i];
+	}
+	return NULL;
+}
+
+/* A range is live: taken, not released, its session (if any) running. */
+static int range_live(const struct range *r)
+{
+	const char *slash;
+	const struct session *se;
+
+	if(r->owner == NULL)
+		return 1;
+	if(r->freed)
+		return 0;
+	slash = strchr(r->owner, '/');
+	if(slash == NULL)
+		return 1;
+	se = find_session(r->owner, (size_t)(slash - r->owner));
+	return se == NULL || se->live;
+}
+
 /* Read a whole file from fd into a NUL-terminated buffer. */
-static char *slurp(int fd)
+static char *slurp(int fd, size_t *lenp)
 {
 	size_t len = 0, size = 65536;
 	char *buf = malloc(size + 1), *b;
@@ -227,14 +329,16 @@ static char *slurp(int fd)
 		}
 	}
 	buf[len] = '\0';
+	*lenp = len;
 	return buf;
 }
 
-/* Parse the ledger text (modified in place): its ranges, live or not, and
- * the cursor (the end of the last range taken; 0 when none). */
+/* Parse the ledger text (modified in place): its ranges, sessions and the
+ * cursor (the end of the last range taken, or a "next" line; 0 when
+ * none). */
 static int parse_ledger(char *text, unsigned *cursor)
 {
-	char *line, *save = NULL, *w, *s2;
+	char *line, *save = NULL, *w, *s2, *a, *b, *c;
 	unsigned base, n;
 	size_t i;
 
@@ -244,29 +348,32 @@ static int parse_ledger(char *text, unsigned *cursor)
 		w = strtok_r(line, " \t", &s2);
 		if(w == NULL)
 			continue;
-		if(strcmp(w, "take") == 0) {
-			char *b = strtok_r(NULL, " \t", &s2);
-			char *c = strtok_r(NULL, " \t", &s2);
-			char *o = strtok_r(NULL, " \t", &s2);
-
-			if(b == NULL || c == NULL || o == NULL)
-				continue;
-			base = (unsigned)strtoul(b, NULL, 10);
-			n = (unsigned)strtoul(c, NULL, 10);
+		a = strtok_r(NULL, " \t", &s2);
+		b = a ? strtok_r(NULL, " \t", &s2) : NULL;
+		c = b ? strtok_r(NULL, " \t", &s2) : NULL;
+		if(strcmp(w, "take") == 0 && c != NULL) {
+			base = (unsigned)strtoul(a, NULL, 10);
+			n = (unsigned)strtoul(b, NULL, 10);
 			if(base == 0 || n == 0)
 				continue;
-			if(add_range(base, n, o) < 0)
+			if(add_range(base, n, c) < 0)
 				return -1;
 			*cursor = base + n;
-		} else if(strcmp(w, "free") == 0) {
-			char *o = strtok_r(NULL, " \t", &s2);
-
-			if(o == NULL)
-				continue;
+		} else if(strcmp(w, "free") == 0 && a != NULL) {
 			for(i = 0; i < nranges; i++) {
-				if(ranges[i].owner != NULL && strcmp(ranges[i].owner, o) == 0)
-					ranges[i].live = 0;
+				if(ranges[i].owner != NULL && strcmp(ranges[i].owner, a) == 0)
+					ranges[i].freed = 1;
 			}
+		} else if(strcmp(w, "session") == 0 && c != NULL) {
+			if(add_session(a, b, c) < 0)
+				return -1;
+		} else if(strcmp(w, "end") == 0 && a != NULL) {
+			struct session *se = find_session(a, strlen(a));
+
+			if(se != NULL)
+				se->live = 0;
+		} else if(strcmp(w, "next") == 0 && a != NULL) {
+			*cursor = (unsigned)strtoul(a, NULL, 10);
 		}
 	}
 	return 0;
@@ -303,7 +410,7 @@ static unsigned overlap_end(unsigned base, unsigned n)
 	for(i = 0; i < nranges; i++) {
 		const struct range *r = &ranges[i];
 
-		if(!r->live)
+		if(!range_live(r))
 			continue;
 		if(base < r->base + r->n && r->base < base + n && r->base + r->n > end)
 			end = r->base + r->n;
@@ -329,7 +436,36 @@ static int write_all(int fd, const char *s)
 	return 0;
 }
 
-static int valid_owner(const char *o)
+/* Rewrite the ledger (locked, opened O_RDWR without O_APPEND by the caller
+ * for this) with its live sessions and ranges and the cursor. */
+static int compact(int fd, unsigned cursor)
+{
+	char line[4200];
+	size_t i;
+
+	if(ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return -1;
+	for(i = 0; i < nsessions; i++) {
+		if(!sessions[i].live)
+			continue;
+		snprintf(line, sizeof(line), "session %s %s %s\n", sessions[i].id,
+				sessions[i].pid, sessions[i].start);
+		if(write_all(fd, line) < 0)
+			return -1;
+	}
+	for(i = 0; i < nranges; i++) {
+		if(ranges[i].owner == NULL || !range_live(&ranges[i]))
+			continue;
+		snprintf(line, sizeof(line), "take %u %u %s\n", ranges[i].base,
+				ranges[i].n, ranges[i].owner);
+		if(write_all(fd, line) < 0)
+			return -1;
+	}
+	snprintf(line, sizeof(line), "next %u\n", cursor);
+	return write_all(fd, line);
+}
+
+static int valid_word(const char *o)
 {
 	if(*o == '\0' || strlen(o) > 4000)
 		return 0;
@@ -340,14 +476,19 @@ static int valid_owner(const char *o)
 	return 1;
 }
 
-static int ledger(const char *path, const char *owner, int release,
-		const char **excl, int nexcl, unsigned n, unsigned limit)
+enum op { OP_TAKE, OP_RELEASE, OP_SESSION, OP_END };
+
+static int ledger(const char *path, enum op op, const char *owner,
+		const char *pid, const char **excl, int nexcl, unsigned n,
+		unsigned limit)
 {
-	char *text, line[4200];
+	char *text = NULL, line[4200], start[32];
 	unsigned cursor, base, end, i;
+	size_t len = 0;
 	int fd, wrapped = 0, k, rc = 1;
 
-	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* not O_APPEND: compaction rewrites it; appends seek to the end */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if(fd < 0) {
 		fprintf(stderr, "freeport: cannot open the ledger %s: %s\n", path,
 				strerror(errno));
@@ -361,17 +502,32 @@ static int ledger(const char *path, const char *owner, int release,
 			return 1;
 		}
 	}
-	if(release) {
-		snprintf(line, sizeof(line), "free %s\n", owner);
-		if(write_all(fd, line) < 0) {
-			fprintf(stderr, "freeport: cannot write %s: %s\n", path,
-					strerror(errno));
-			goto out;
-		}
+	if(lseek(fd, 0, SEEK_END) < 0)
+		goto io;
+	switch(op) {
+		case OP_RELEASE:
+			snprintf(line, sizeof(line), "free %s\n", owner);
+			break;
+		case OP_END:
+			snprintf(line, sizeof(line), "end %s\n", owner);
+			break;
+		case OP_SESSION:
+			if(!proc_start(pid, start, sizeof(start))) {
+				fprintf(stderr, "freeport: no process %s\n", pid);
+				goto out;
+			}
+			snprintf(line, sizeof(line), "session %s %s %s\n", owner, pid, start);
+			break;
+		default:
+			line[0] = '\0';
+	}
+	if(line[0] != '\0') {
+		if(write_all(fd, line) < 0)
+			goto io;
 		rc = 0;
 		goto out;
 	}
-	text = slurp(fd);
+	text = slurp(fd, &len);
 	if(text == NULL || parse_ledger(text, &cursor) < 0) {
 		fprintf(stderr, "freeport: cannot read the ledger %s\n", path);
 		goto out;
@@ -420,14 +576,18 @@ static int ledger(const char *path, const char *owner, int release,
 		}
 		break;
 	}
+	if(len > COMPACT_SIZE && compact(fd, cursor) < 0)
+		goto io;
 	snprintf(line, sizeof(line), "take %u %u %s\n", base, n, owner);
-	if(write_all(fd, line) < 0) {
-		fprintf(stderr, "freeport: cannot write %s: %s\n", path, strerror(errno));
-		goto out;
-	}
+	if(write_all(fd, line) < 0)
+		goto io;
 	printf("%u\n", base);
 	rc = 0;
+	goto out;
+io:
+	fprintf(stderr, "freeport: cannot write %s: %s\n", path, strerror(errno));
 out:
+	free(text);
 	close(fd); /* releases the lock */
 	return rc;
 }
@@ -437,8 +597,10 @@ static int usage(const char *prog)
 	fprintf(stderr,
 			"usage: %s [N]\n"
 			"       %s -l LEDGER [-o OWNER] [-x FILE]... [N]\n"
-			"       %s -l LEDGER -r OWNER\n",
-			prog, prog, prog);
+			"       %s -l LEDGER -r OWNER\n"
+			"       %s -l LEDGER -S SESSION -p PID\n"
+			"       %s -l LEDGER -E SESSION\n",
+			prog, prog, prog, prog, prog);
 	return 2;
 }
 
@@ -446,11 +608,12 @@ int main(int argc, char **argv)
 {
 	long n = 1;
 	char *end;
-	const char *path = NULL, *owner = "-", *excl[MAX_EXCLUDE];
-	int opt, release = 0, nexcl = 0;
+	const char *path = NULL, *owner = NULL, *pid = NULL, *excl[MAX_EXCLUDE];
+	int opt, nexcl = 0, nops = 0;
+	enum op op = OP_TAKE;
 	unsigned limit;
 
-	while((opt = getopt(argc, argv, "l:o:r:x:")) != -1) {
+	while((opt = getopt(argc, argv, "l:o:r:S:E:p:x:")) != -1) {
 		switch(opt) {
 			case 'l':
 				path = optarg;
@@ -460,7 +623,21 @@ int main(int argc, char **argv)
 				break;
 			case 'r':
 				owner = optarg;
-				release = 1;
+				op = OP_RELEASE;
+				nops++;
+				break;
+			case 'S':
+				owner = optarg;
+				op = OP_SESSION;
+				nops++;
+				break;
+			case 'E':
+				owner = optarg;
+				op = OP_END;
+				nops++;
+				break;
+			case 'p':
+				pid = optarg;
 				break;
 			case 'x':
 				if(nexcl == MAX_EXCLUDE)
@@ -471,9 +648,15 @@ int main(int argc, char **argv)
 				return usage(argv[0]);
 		}
 	}
-	if(argc - optind > 1 || ((release || nexcl || strcmp(owner, "-") != 0) && !path)
-			|| (release && argc - optind != 0) || !valid_owner(owner))
+	if(argc - optind > 1 || nops > 1 || ((owner || nexcl || pid) && !path)
+			|| (op != OP_TAKE && (argc - optind != 0 || nexcl))
+			|| ((op == OP_SESSION) != (pid != NULL))
+			|| (pid && strspn(pid, "0123456789") != strlen(pid))
+			|| (owner && !valid_word(owner))
+			|| ((op == OP_SESSION || op == OP_END) && strchr(owner, '/')))
 		return usage(argv[0]);
+	if(owner == NULL)
+		owner = "-";
 	if(argc - optind == 1) {
 		errno = 0;
 		n = strtol(argv[optind], &end, 10);
@@ -491,6 +674,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if(path != NULL)
-		return ledger(path, owner, release, excl, nexcl, (unsigned)n, limit);
+		return ledger(path, op, owner, pid, excl, nexcl, (unsigned)n, limit);
 	return take_random((unsigned)n, limit);
 }
