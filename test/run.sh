@@ -6,15 +6,16 @@
 #       / "[  FAILED  ] N test(s)" summary lines); a binary that crashes or
 #       exits non-zero without a summary counts as one failure;
 #   (b) every executable test/cases/*.sh, one test each (exit status 0 =
-#       pass), N at a time (-j N, else $TEST_JOBS, else 1), each in its own
+#       pass), N at a time (-j N, else $TEST_JOBS, else 4), each in its own
 #       run directory $TEST_OUT/<session>/<case>/ with a timeout of
 #       $CASE_TIMEOUT seconds, and once more per variant that applies to it
 #       (see "variants" below: a case with the line "# lab: ims" also runs
 #       as <case>@ims, against the IMS P-CSCF).  A case with a line
-#       "# parallel: alone ..." runs while no other case runs.  All cases
-#       of a session take their ports from one ledger,
-#       $TEST_OUT/<session>/ports.ledger (freeport -l), so that no port is
-#       handed out twice.
+#       "# parallel: alone ..." runs while no other case runs.  Every case
+#       takes its ports from the checkout's ledger, $PORT_LEDGER
+#       [test/out/ports.ledger] (freeport -l, test/lib.sh alloc_ports),
+#       shared with every other session, so that no port is handed out
+#       twice at a time.
 #
 # FILTER keeps only the unit binaries and cases whose name contains it
 # (e.g. "@ims": only the @ims variants).  One line per test, printed when
@@ -30,7 +31,8 @@
 #   FREEPORT       [$BUILD_DIR/bin/freeport; built here if missing or old]
 #   MEDSEC_MODULE  [modules/ims_medsec/ims_medsec.so]
 #   TEST_OUT       [test/out]         CASE_TIMEOUT [120]   UNIT_TIMEOUT [60]
-#   TEST_JOBS      [1] cases at a time (-j overrides it)
+#   TEST_JOBS      [4] cases at a time (-j overrides it)
+#   PORT_LEDGER    [test/out/ports.ledger]
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -38,7 +40,7 @@ export REPO_ROOT=$PWD
 export LC_ALL=C
 CASE_TIMEOUT=${CASE_TIMEOUT:-120}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-60}
-jobs=${TEST_JOBS:-1}
+jobs=${TEST_JOBS:-4}
 
 filter=''
 while [ $# -gt 0 ]; do

@@ -18,6 +18,11 @@
 # On a stack whose Kamailio is older than 6.0 (Debian 12) it says SKIP and
 # passes unless KAMAILIO_TRIXIE_SRC is set: make test runs it in the Debian
 # 13 suite.
+#
+# parallel: alone -- it compiles Kamailio's tree twice with every core
+# (about 30 s on two cores): run.sh runs it while no other case runs, so
+# that it neither starves the cases' SIP and media timers nor is slowed by
+# them (on Debian 12 it is a SKIP of a tenth of a second)
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
