@@ -2,6 +2,7 @@
 #
 #   make          install missing Debian packages, build everything
 #   make test     build, then run unit, fuzz-smoke and real-process tests
+#                 (both stacks; TEST_JOBS=N cases at a time, default 4)
 #   make demo     run a real e2ae call through Kamailio and rtpengine
 #   make fuzz     run every libFuzzer harness for FUZZ_SECONDS each
 #   make deb      a Debian package of the module (build/deb/)
