@@ -161,7 +161,8 @@ static int take_random(unsigned n, unsigned limit)
 
 	for(attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
 		/* base .. base+n-1 stays below the ephemeral range */
-		unsigned base = BASE_MIN + (unsigned)(random() % (limit - BASE_MIN - n));
+		unsigned base =
+				BASE_MIN + (unsigned)(random() % (limit - BASE_MIN - n));
 		unsigned i;
 
 		for(i = 0; i < n; i++) {
@@ -199,17 +200,30 @@ static size_t nranges, rcap;
 static struct session *sessions;
 static size_t nsessions, scap;
 
+/* arr (n elements of size elem, room for *cap) with room for one more:
+ * arr itself, or a larger copy (*cap doubled, first when it was 0); NULL
+ * when memory runs out (arr and *cap unchanged). */
+static void *grow(void *arr, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	size_t c;
+	void *p;
+
+	if(n < *cap)
+		return arr;
+	c = *cap ? 2 * *cap : first;
+	p = realloc(arr, c * elem);
+	if(p != NULL)
+		*cap = c;
+	return p;
+}
+
 static int add_range(unsigned base, unsigned n, const char *owner)
 {
-	if(nranges == rcap) {
-		size_t c = rcap ? 2 * rcap : 256;
-		struct range *r = realloc(ranges, c * sizeof(*r));
+	struct range *r = grow(ranges, &rcap, nranges, sizeof(*r), 256);
 
-		if(r == NULL)
-			return -1;
-		ranges = r;
-		rcap = c;
-	}
+	if(r == NULL)
+		return -1;
+	ranges = r;
 	ranges[nranges].base = base;
 	ranges[nranges].n = n;
 	ranges[nranges].owner = owner;
@@ -250,16 +264,11 @@ static int proc_start(const char *pid, char *buf, size_t size)
 static int add_session(const char *id, const char *pid, const char *start)
 {
 	char now[32];
+	struct session *r = grow(sessions, &scap, nsessions, sizeof(*r), 16);
 
-	if(nsessions == scap) {
-		size_t c = scap ? 2 * scap : 16;
-		struct session *r = realloc(sessions, c * sizeof(*r));
-
-		if(r == NULL)
-			return -1;
-		sessions = r;
-		scap = c;
-	}
+	if(r == NULL)
+		return -1;
+	sessions = r;
 	sessions[nsessions].id = id;
 	sessions[nsessions].pid = pid;
 	sessions[nsessions].start = start;
@@ -274,7 +283,8 @@ static struct session *find_session(const char *id, size_t len)
 	size_t i;
 
 	for(i = nsessions; i-- > 0;) {
-		if(strlen(sessions[i].id) == len && strncmp(sessions[i].id, id, len) == 0)
+		if(strlen(sessions[i].id) == len
+				&& strncmp(sessions[i].id, id, len) == 0)
 			return &sessions[i];
 	}
 	return NULL;
@@ -476,7 +486,13 @@ static int valid_word(const char *o)
 	return 1;
 }
 
-enum op { OP_TAKE, OP_RELEASE, OP_SESSION, OP_END };
+enum op
+{
+	OP_TAKE,
+	OP_RELEASE,
+	OP_SESSION,
+	OP_END
+};
 
 static int ledger(const char *path, enum op op, const char *owner,
 		const char *pid, const char **excl, int nexcl, unsigned n,
@@ -516,7 +532,8 @@ static int ledger(const char *path, enum op op, const char *owner,
 				fprintf(stderr, "freeport: no process %s\n", pid);
 				goto out;
 			}
-			snprintf(line, sizeof(line), "session %s %s %s\n", owner, pid, start);
+			snprintf(line, sizeof(line), "session %s %s %s\n", owner, pid,
+					start);
 			break;
 		default:
 			line[0] = '\0';
@@ -670,7 +687,8 @@ int main(int argc, char **argv)
 	if(limit < BASE_MIN + (unsigned)n + 1000)
 		limit = EPHEMERAL_DEFAULT; /* odd settings: the default floor */
 	if(limit < BASE_MIN + (unsigned)n + 1000) {
-		fprintf(stderr, "%s: %ld ports do not fit below %u\n", argv[0], n, limit);
+		fprintf(stderr, "%s: %ld ports do not fit below %u\n", argv[0], n,
+				limit);
 		return 1;
 	}
 	if(path != NULL)
