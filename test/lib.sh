@@ -654,6 +654,14 @@ start_rtpengine() {
 	fail "rtpengine $name does not start (see rtpengine-$name.try*.log)"
 }
 
+# rtpengine_version: sets RTPE_VERSION (e.g. 12.5.1.31-1) and RTPE_MAJOR
+# (12) from $RTPENGINE --version, for cases whose expectations differ by
+# version (docs/architecture.md, "Two stacks").
+rtpengine_version() {
+	RTPE_VERSION=$("$RTPENGINE" --version 2>&1 | awk '{ print $NF; exit }')
+	RTPE_MAJOR=${RTPE_VERSION%%.*}
+}
+
 # _rtpengine_ready BGPID PORT: the process lives and answers ping.  Fails
 # fast (wait_until's whole timeout is not spent) once the process died.
 _rtpengine_ready() {

@@ -22,11 +22,10 @@ set -euo pipefail
 setup_run
 ulimit -c 0 # rtpengine's crash in check 5 leaves no core file behind
 
-ver=$("$RTPENGINE" --version 2>&1 | awk '{ print $NF; exit }')
-major=${ver%%.*}
-case $major in
+rtpengine_version
+case $RTPE_MAJOR in
 10 | 12) ;;
-*) fail "rtpengine $ver: no expectations for this version here" ;;
+*) fail "rtpengine $RTPE_VERSION: no expectations for this version here" ;;
 esac
 start_rtpengine a
 o=$RUN_DIR
@@ -71,8 +70,8 @@ cat >"$o/1.expected" <<'TXT'
 12 NULL_HMAC_SHA1_32 30
 TXT
 diff "$o/1.expected" "$o/1.lines" >"$o/1.diff" ||
-	fail "rtpengine $ver: the generated crypto lines differ (tag suite key-bytes): $(cat "$o/1.diff")"
-note "1. rtpengine $ver writes the twelve lines, AEAD_AES_256_GCM tag 1 ... NULL_HMAC_SHA1_32 tag 12, key+salt 44/28/46/38/30 bytes"
+	fail "rtpengine $RTPE_VERSION: the generated crypto lines differ (tag suite key-bytes): $(cat "$o/1.diff")"
+note "1. rtpengine $RTPE_VERSION writes the twelve lines, AEAD_AES_256_GCM tag 1 ... NULL_HMAC_SHA1_32 tag 12, key+salt 44/28/46/38/30 bytes"
 
 # 2. the module's flags
 ngk offer v2 ft "$o/avp.sdp" "${TO_UE[@]}" "${NO[@]}" >"$o/2.out" || fail "offer refused"
@@ -83,13 +82,13 @@ assert_eq "$(lines "$o/2.out" | tr '\n' ' ')" "1 AES_CM_128_HMAC_SHA1_80 30 2 AE
 ngk offer v3 ft "$o/avp.sdp" "${TO_UE[@]}" SDES=only-AES_CM_128_HMAC_SHA1_80 >"$o/3.out" ||
 	fail "offer refused"
 n=$(lines "$o/3.out" | wc -l)
-if [ "$major" = 10 ]; then
-	assert_eq "$n" 12 "rtpengine $ver ignores SDES-only- (twelve lines)"
+if [ "$RTPE_MAJOR" = 10 ]; then
+	assert_eq "$n" 12 "rtpengine $RTPE_VERSION ignores SDES-only- (twelve lines)"
 else
 	assert_eq "$(lines "$o/3.out" | tr '\n' ' ')" "1 AES_CM_128_HMAC_SHA1_80 30 " \
-		"rtpengine $ver honours SDES-only- (one line)"
+		"rtpengine $RTPE_VERSION honours SDES-only- (one line)"
 fi
-note "3. SDES-only-AES_CM_128_HMAC_SHA1_80: $n line(s) on rtpengine $ver"
+note "3. SDES-only-AES_CM_128_HMAC_SHA1_80: $n line(s) on rtpengine $RTPE_VERSION"
 
 # 4. re-offer after an answer that took tag 1
 key=$(srtp_gen_key AES_CM_128_HMAC_SHA1_80)
@@ -120,5 +119,5 @@ perl -MIO::Socket::INET -e '
 		LocalAddr => "127.0.0.1", LocalPort => $ARGV[1], Proto => "udp") or die "socket: $!";
 	$s->send(pack("CCnNN", 0x80, 0, 1, 160, 0x1234) . ("\xff" x 160)) or die "send: $!";' "$port" "$core"
 wait_until 5 sh -c "! kill -0 $pid 2>/dev/null" ||
-	fail "rtpengine $ver survived a NULL_HMAC_SHA1_80 packet: update docs/architecture.md and this case"
-note "5. rtpengine $ver dies on the first packet of a NULL_HMAC_SHA1_80 call"
+	fail "rtpengine $RTPE_VERSION survived a NULL_HMAC_SHA1_80 packet: update docs/architecture.md and this case"
+note "5. rtpengine $RTPE_VERSION dies on the first packet of a NULL_HMAC_SHA1_80 call"

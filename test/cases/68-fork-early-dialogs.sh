@@ -97,8 +97,7 @@ win_probe() {
 
 # fork_call WIN: the UE calls, the core answers with two early dialogs and
 # then the 200 of dialog WIN (A or B).
-RTPE_VERSION=$("$RTPENGINE" --version 2>&1 | awk '{ print $NF; exit }')
-RTPE_MAJOR=${RTPE_VERSION%%.*}
+rtpengine_version
 fork_call() {
 	local win=$1 lose id o cpid epid mp_a mp_b
 	id=win-${win,,} o=$RUN_DIR/win-${win,,}
